@@ -1,0 +1,56 @@
+"""assemble_site: from rendered posts to the site's structure (order, tags, feed data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import RenderedPost
+
+
+@dataclass(frozen=True)
+class TagPage:
+    """One tag and the posts carrying it, newest first."""
+
+    name: str
+    slug: str
+    posts: tuple[RenderedPost, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the templates need, in a fixed order."""
+
+    posts: tuple[RenderedPost, ...]
+    """Posts to publish, newest first (ties broken by title, then path)."""
+    featured: tuple[RenderedPost, ...]
+    tags: tuple[TagPage, ...]
+    """Tags sorted by name (case-insensitively), each with its posts."""
+    include_drafts: bool = False
+
+
+def newest_first(post: RenderedPost) -> tuple:
+    meta = post.post.meta
+    return (-meta.pub_date.timestamp(), meta.title.casefold(), post.post.source_path)
+
+
+def assemble_site(rendered: list[RenderedPost], *, include_drafts: bool = False,
+                  slugify=None) -> Site:
+    """Order posts, leave drafts out (unless asked), group by tag."""
+    if slugify is None:
+        from .content import slugify
+    posts = sorted((p for p in rendered if include_drafts or not p.post.meta.draft),
+                   key=newest_first)
+    by_slug: dict[str, tuple[str, list[RenderedPost]]] = {}
+    for post in posts:
+        for tag in post.post.meta.tags:
+            slug = slugify(tag)
+            name, members = by_slug.setdefault(slug, (tag, []))
+            if post not in members:
+                members.append(post)
+    tags = tuple(
+        TagPage(name=name, slug=slug, posts=tuple(members))
+        for slug, (name, members) in sorted(by_slug.items(),
+                                            key=lambda item: (item[1][0].casefold(), item[0]))
+    )
+    featured = tuple(p for p in posts if p.post.meta.featured)
+    return Site(posts=tuple(posts), featured=featured, tags=tags, include_drafts=include_drafts)

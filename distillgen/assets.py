@@ -1,0 +1,80 @@
+"""The files a post may reference (images, media, downloads), found once per build.
+
+Rendering never touches the disk: it looks files up in this index, which also knows each
+image's pixel size so pages can reserve its space (no layout shift while it loads).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .markdown.state import AssetInfo
+
+MEDIA_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff",
+    ".mp4", ".webm", ".ogg", ".mp3", ".wav", ".pdf", ".csv", ".json", ".txt", ".zip",
+})
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-packages"})
+
+
+def _image_size(path: Path) -> tuple[int | None, int | None]:
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError):
+        return None, None
+    if width <= 0 or height <= 0:
+        return None, None
+    return int(width), int(height)
+
+
+def walk_files(root: Path, skip: Iterable[Path] = ()) -> list[str]:
+    """Site-relative paths of media files under root, skipping hidden and output folders.
+
+    Symlinks are not followed, so nothing outside the site can be pulled in.
+    """
+    skipped = {p.resolve() for p in skip}
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and (here / d).resolve() not in skipped)
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in MEDIA_SUFFIXES:
+                continue
+            if path.is_symlink():
+                continue
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
+    """Every media file under the site root, with pixel sizes for images."""
+    index = {}
+    for relative in walk_files(root, skip):
+        path = root / relative
+        width = height = None
+        if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"):
+            width, height = _image_size(path)
+        index[relative] = AssetInfo(width=width, height=height)
+    return index
+
+
+def site_asset_files(folder: Path) -> dict[str, Path]:
+    """The site's own ``assets/`` folder, every file, by path inside it."""
+    if not folder.is_dir():
+        return {}
+    files = {}
+    for folder_path, dirs, names in os.walk(folder, followlinks=False):
+        here = Path(folder_path)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or path.is_symlink():
+                continue
+            files[path.relative_to(folder).as_posix()] = path
+    return files

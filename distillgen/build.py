@@ -1,0 +1,180 @@
+"""The whole build, top to bottom: read everything, render, check, then write once.
+
+Nothing is written unless every post rendered without an error, so a failed build leaves the
+previous ``site/`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import errors
+from .assemble import Site, assemble_site
+from .assets import index_assets, site_asset_files
+from .bibliography import Bibliography, load_bibliography
+from .cache import Cache
+from .config import SiteConfig, load_config
+from .content import discover, parse_post
+from .errors import Diagnostic, DistillgenError, SourceLocation
+from .model import Post, RenderedPost
+from .parallel import default_workers, render_posts
+from .plan import Plan, plan_output
+from .render import RenderContext
+from .templates import make_environment
+
+
+@dataclass
+class BuildResult:
+    """What a build did: its diagnostics, and numbers for the summary line."""
+
+    config: SiteConfig | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    site: Site | None = None
+    plan: Plan | None = None
+    written: bool = False
+    seconds: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def load_posts(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[Post]:
+    """Discover and parse every post; problems go to ``diagnostics``."""
+    sources, found = discover(config)
+    diagnostics.extend(found)
+    posts = []
+    for source in sources:
+        post, problems = parse_post(source, config)
+        diagnostics.extend(problems)
+        if post is not None:
+            posts.append(post)
+    return posts
+
+
+def check_unique_urls(posts: list[Post], diagnostics: list[Diagnostic]) -> list[Post]:
+    """Two posts may not write the same page; the second one is reported."""
+    seen: dict[str, Post] = {}
+    unique = []
+    for post in posts:
+        key = str(post.url_path)
+        if key in seen:
+            diagnostics.append(errors.error(
+                "duplicate-slug",
+                f"`{post.source_path}` and `{seen[key].source_path}` both publish `{key}/`",
+                SourceLocation(post.source_path, 1, 1),
+                hint="give one of them a different `slug:` in its front matter"))
+            continue
+        seen[key] = post
+        unique.append(post)
+    return unique
+
+
+def load_bibliographies(config: SiteConfig, posts: list[Post],
+                        diagnostics: list[Diagnostic]) -> tuple[Bibliography | None,
+                                                                dict[str, Bibliography]]:
+    """The site's .bib (if any) and every post-local one, each parsed once."""
+    site_bib = None
+    path = config.bibliography_path()
+    if path.is_file():
+        site_bib = load_bibliography(path, _display(config, path))
+        diagnostics.extend(site_bib.diagnostics)
+    local: dict[str, Bibliography] = {}
+    for post in posts:
+        if not post.meta.bibliography:
+            continue
+        bib_path = (config.root / post.source_path).parent / post.meta.bibliography
+        display = _display(config, bib_path.resolve())
+        if display in local:
+            continue
+        if not bib_path.is_file():
+            diagnostics.append(errors.error(
+                "missing-bibliography", f"bibliography file not found: `{post.meta.bibliography}`",
+                SourceLocation(post.source_path, 1, 1),
+                hint="the path is relative to the Markdown file"))
+            continue
+        local[display] = load_bibliography(bib_path, display)
+        diagnostics.extend(local[display].diagnostics)
+    return site_bib, local
+
+
+def _display(config: SiteConfig, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def build(root: Path, *, include_drafts: bool = False, output: Path | None = None,
+          write: bool = True, strict: bool = False, use_cache: bool = True,
+          workers: int | None = None,
+          overrides: Mapping[str, Any] | None = None) -> BuildResult:
+    """Build the site at ``root``; write it only when there is no error."""
+    started = time.perf_counter()
+    result = BuildResult()
+    try:
+        config = load_config(root, overrides)
+    except DistillgenError as problem:
+        result.diagnostics.extend(problem.diagnostics)
+        return result
+    result.config = config
+    diagnostics = result.diagnostics
+
+    posts = check_unique_urls(load_posts(config, diagnostics), diagnostics)
+    if not include_drafts:
+        posts = [p for p in posts if not p.meta.draft]
+    site_bib, local_bibs = load_bibliographies(config, posts, diagnostics)
+    out_dir = output or config.output_path()
+    assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
+    context = RenderContext(
+        entries=dict(site_bib.entries) if site_bib else {},
+        post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
+        citation_style=config.citation_style,
+        unknown_citation=config.unknown_citation,
+        content_dir=config.content_dir,
+        assets_on_disk=assets_on_disk,
+    )
+    cache = Cache(config.cache_path(), "posts") if use_cache else None
+    rendered, render_stats = render_posts(posts, context, cache=cache,
+                                          workers=workers or default_workers())
+    result.stats.update(render_stats)
+    for post in rendered:
+        diagnostics.extend(post.diagnostics)
+
+    result.diagnostics = errors.sort_diagnostics(diagnostics)
+    result.stats["posts"] = len(rendered)
+    blocking = result.failed or (strict and result.diagnostics)
+    if blocking:
+        result.seconds = time.perf_counter() - started
+        return result
+
+    site = assemble_site(rendered, include_drafts=include_drafts)
+    copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
+    env = make_environment(config.root / "templates")
+    image_urls = {p.post.source_path: _image_url(config, p) for p in site.posts}
+    plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
+                       image_urls)
+    result.site, result.plan = site, plan
+    result.stats["tags"] = len(site.tags)
+    result.stats["files"] = len(plan)
+    if write:
+        from .write import write_output
+
+        stats = write_output(plan, out_dir)
+        result.stats["written"] = stats.written
+        result.written = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _image_url(config: SiteConfig, post: RenderedPost) -> str | None:
+    """Absolute URL of a post's preview image (front matter ``image``)."""
+    image = post.post.meta.image
+    if image and "://" in image:
+        return image
+    return config.base_url + str(post.image) if post.image else None

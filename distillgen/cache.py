@@ -1,0 +1,182 @@
+"""An on-disk, content-addressed cache that a killed or crashed build cannot poison.
+
+Each entry is one file, ``<directory>/<namespace>/<key[:2]>/<key>``, holding a header (magic,
+format version, namespace, SHA-256 of the payload) and then the pickled value. A writer fills
+a temporary file in the same folder and renames it over the entry, so an entry is either
+absent or complete; the checksum catches what the rename cannot (a torn write after a power
+loss, a disk error, a file edited by hand), and every such entry reads as a miss. No fsync:
+the checksum makes a lost write a cache miss, never a wrong answer, and a miss only costs a
+re-render.
+
+The values are pickles, so the cache is trusted like the rest of the site folder (its
+templates run code too); the folder is git-ignored so it is never shared by accident.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pathlib
+import pickle
+import re
+import shutil
+import stat
+import struct
+import tempfile
+from typing import Any
+
+MAGIC = b"DGCACHE\0"
+FORMAT_VERSION = 1
+_HEADER = struct.Struct(">8sHH")
+"""Magic, format version, length of the namespace that follows."""
+_DIGEST_SIZE = hashlib.sha256().digest_size
+_KEY = re.compile(r"[0-9a-f]{16,64}")
+_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_TEMP_PREFIX = ".tmp-"
+_PICKLE_PROTOCOL = 5
+
+CACHEDIR_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by distillgen.\n"
+    b"# It tells backup tools to skip this folder; it only holds rebuildable data.\n"
+)
+GITIGNORE = b"*\n"
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex SHA-256 over ``parts``, each length-prefixed so that ("ab", "c") and ("a", "bc")
+    give different keys."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else bytes(part)
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+class Cache:
+    """Pickled values by key under one namespace; a namespace isolates one kind of value
+    (and its format) from another sharing the same cache folder."""
+
+    def __init__(self, directory: pathlib.Path, namespace: str):
+        if not _NAMESPACE.fullmatch(namespace):
+            raise ValueError(f"bad cache namespace {namespace!r}")
+        self.directory = pathlib.Path(directory)
+        self.namespace = namespace
+        self._folder = self.directory / namespace
+        self._header = (_HEADER.pack(MAGIC, FORMAT_VERSION, len(namespace.encode()))
+                        + namespace.encode())
+        self._marked = False
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key``, or None when absent or unreadable in any way; a
+        damaged entry is deleted so it is rebuilt."""
+        path = self._entry_path(key)
+        try:
+            data = _read_regular_file(path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            _remove_quietly(path)
+            return None
+        value = _unpickled(self._payload(data))
+        if value is _MISS:
+            _remove_quietly(path)
+            return None
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key``; readers see the old entry or the new one, whole."""
+        path = self._entry_path(key)
+        payload = pickle.dumps(value, protocol=_PICKLE_PROTOCOL)
+        self._mark_cache_directory()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, self._header + hashlib.sha256(payload).digest() + payload)
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete every entry of this namespace not in ``keep``, and stray temporary files
+        of killed writers; meant to run after a successful build."""
+        if not self._folder.is_dir():
+            return
+        for shard in sorted(self._folder.iterdir()):
+            if not shard.is_dir() or shard.is_symlink():
+                _remove_quietly(shard)
+                continue
+            for entry in sorted(shard.iterdir()):
+                if entry.name not in keep or entry.name[:2] != shard.name:
+                    _remove_quietly(entry)
+            with contextlib.suppress(OSError):
+                shard.rmdir()  # only succeeds when it is now empty
+
+    def _entry_path(self, key: str) -> pathlib.Path:
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise ValueError(f"bad cache key {key!r}: expected 16 to 64 lowercase hex digits")
+        return self._folder / key[:2] / key
+
+    def _payload(self, data: bytes) -> bytes | None:
+        """The payload when header and checksum are right, else None."""
+        start = len(self._header) + _DIGEST_SIZE
+        if len(data) < start or not data.startswith(self._header):
+            return None
+        payload = data[start:]
+        if hashlib.sha256(payload).digest() != data[len(self._header):start]:
+            return None
+        return payload
+
+    def _mark_cache_directory(self) -> None:
+        """Tag the folder for backup tools and git, once per Cache object."""
+        if self._marked:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, content in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", GITIGNORE)):
+            path = self.directory / name
+            if not path.is_file():
+                _write_atomically(path, content)
+        self._marked = True
+
+
+_MISS = object()
+
+
+def _unpickled(payload: bytes | None) -> Any:
+    """The value in ``payload``, or ``_MISS`` when there is none or it no longer loads (a
+    pickle of a class that has since changed or gone: any exception type is possible)."""
+    if payload is None:
+        return _MISS
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - every failure to load means the same: a miss
+        return _MISS
+
+
+def _read_regular_file(path: pathlib.Path) -> bytes:
+    """Read ``path`` only if it is a regular file: a symlink, FIFO or device planted in the
+    cache must not hang or redirect the build."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return file.read()
+
+
+def _write_atomically(path: pathlib.Path, data: bytes) -> None:
+    """Write into a temporary file beside ``path``, then rename it over ``path``."""
+    fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp_name, path)
+    except BaseException:
+        _remove_quietly(pathlib.Path(temp_name))
+        raise
+
+
+def _remove_quietly(path: pathlib.Path) -> None:
+    """Delete a file, link or folder; a cache that cannot clean up still works."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -1,0 +1,118 @@
+"""The command line: build | serve | new | check, and the exit codes they return.
+
+Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import format_diagnostics
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="distillgen", description="Build a Distill-style research blog into static HTML.")
+    parser.add_argument("--version", action="version", version=f"distillgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site in the current folder")
+    build.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: site)")
+    build.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
+
+    serve = commands.add_parser("serve", help="build, serve locally and rebuild on change")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: loopback only)")
+    serve.add_argument("--drafts", action="store_true")
+    serve.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
+
+    new = commands.add_parser("new", help="start a new post in content/blog/")
+    new.add_argument("title")
+    new.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
+
+    check = commands.add_parser("check", help="report every problem, write nothing")
+    check.add_argument("--drafts", action="store_true")
+    check.add_argument("--strict", action="store_true")
+    check.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
+    return parser
+
+
+def _print_diagnostics(diagnostics) -> None:
+    if diagnostics:
+        print(format_diagnostics(diagnostics), file=sys.stderr)
+
+
+def _summary(result, verb: str) -> str:
+    errors = sum(1 for d in result.diagnostics if d.is_error)
+    warnings = len(result.diagnostics) - errors
+    posts = result.stats.get("posts", 0)
+    tags = result.stats.get("tags", 0)
+    text = f"{verb} {posts} post{'s' if posts != 1 else ''}, {tags} tag{'s' if tags != 1 else ''}"
+    text += f" in {result.seconds:.2f} s"
+    if errors or warnings:
+        text += f" ({errors} error{'s' if errors != 1 else ''}, " \
+                f"{warnings} warning{'s' if warnings != 1 else ''})"
+    return text
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    result = build(args.root.resolve(), include_drafts=args.drafts, output=args.output,
+                   strict=args.strict)
+    _print_diagnostics(result.diagnostics)
+    if result.failed or (args.strict and result.diagnostics):
+        print("build failed: nothing was written; the previous site is unchanged",
+              file=sys.stderr)
+        return EXIT_ERRORS
+    print(_summary(result, "built"))
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .build import build
+
+    result = build(args.root.resolve(), include_drafts=args.drafts, write=False,
+                   strict=args.strict)
+    _print_diagnostics(result.diagnostics)
+    failed = result.failed or (args.strict and result.diagnostics)
+    print(_summary(result, "checked"), file=sys.stderr if failed else sys.stdout)
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_post
+
+    try:
+        path = new_post(args.root.resolve(), args.title)
+    except FileExistsError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"created {path}")
+    return EXIT_OK
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.root.resolve(), host=args.host, port=args.port,
+                 include_drafts=args.drafts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``distillgen`` command."""
+    args = _parser().parse_args(argv)
+    handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

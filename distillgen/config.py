@@ -1,0 +1,378 @@
+"""Site settings: ``distillgen.toml`` at the site root, every key optional.
+
+A site with no settings file builds with the defaults below. Every problem in the file is
+reported at once, each at its line, so a single run shows everything to fix.
+
+====================  ============================  ==========================================
+key                   default                       meaning
+====================  ============================  ==========================================
+``title``             ``"distillgen site"``         Site name: page titles, index, feed.
+``description``       ``""``                        One sentence about the site.
+``base_url``          ``"http://localhost:8000/"``  Absolute http(s) URL the site is served
+                                                    from, may have a path; a ``/`` is added.
+                                                    Feeds, canonical links, sitemap use it.
+``language``          ``"en"``                      Language tag of the pages (``pt-BR``).
+``author``            ``""``                        Site author: feed and page metadata.
+``citation_style``    ``"numeric"``                 ``"numeric"``: ``[@key]`` shows ``[1]``;
+                                                    ``"author-year"``: ``(Rudin, 2019)``.
+``unknown_citation``  ``"error"``                   A key missing from the bibliography is an
+                                                    ``"error"``, or with ``"warn"`` a warning.
+``bibliography``      ``"references.bib"``          Site-wide BibTeX file, relative to root.
+``content_dir``       ``"content"``                 Folder holding the Markdown posts.
+``output_dir``        ``"site"``                    Folder the built site is written to.
+====================  ============================  ==========================================
+
+The three paths must stay inside the site root, and the output folder may not be the root,
+nor overlap the content folder or the cache. The default title is a constant rather than the
+folder's name so that the same site builds to the same bytes wherever it is checked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .content import decode_source, suggest_name
+from .errors import Diagnostic, DistillgenError, SourceLocation, error
+
+CONFIG_FILE = "distillgen.toml"
+CACHE_DIR = ".distillgen-cache"
+CITATION_STYLES = ("numeric", "author-year")
+UNKNOWN_CITATION_POLICIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Validated settings; build one with :func:`load_config` (tests may construct it directly)."""
+
+    root: Path
+    """Absolute site root."""
+    title: str = "distillgen site"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    """Absolute http(s) URL, always ending with ``/``."""
+    language: str = "en"
+    author: str = ""
+    citation_style: str = "numeric"
+    unknown_citation: str = "error"
+    bibliography: str = "references.bib"
+    """Relative to the root, forward slashes."""
+    content_dir: str = "content"
+    """Relative to the root, forward slashes, normalised (no ``./``, no trailing ``/``)."""
+    output_dir: str = "site"
+    """Relative to the root, forward slashes, normalised."""
+
+    def __post_init__(self) -> None:
+        # Normalise here so the invariants also hold for configs built directly in tests.
+        object.__setattr__(self, "root", Path(self.root).absolute())
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
+
+    def content_path(self) -> Path:
+        return self.root / self.content_dir
+
+    def output_path(self) -> Path:
+        return self.root / self.output_dir
+
+    def bibliography_path(self) -> Path:
+        return self.root / self.bibliography
+
+    def cache_path(self) -> Path:
+        """Beside the output, never inside it: a fresh copy of the site is a cold build."""
+        return self.root / CACHE_DIR
+
+    def fingerprint(self) -> str:
+        """sha256 of every setting that can change a rendered page, for the build cache key.
+
+        ``root`` and ``output_dir`` only say where the site lives and goes, so moving the
+        site or building into another folder keeps the cache valid.
+        """
+        settings = asdict(self)
+        del settings["root"], settings["output_dir"]
+        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True).encode("ascii")
+        return hashlib.sha256(encoded).hexdigest()
+
+
+class _BadValue(Exception):
+    """A setting's value is wrong; the caller adds where it was written."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _toml_kind(value: Any) -> str:
+    """How a TOML value reads to a person, for type errors."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    return "a date"
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _BadValue(f"`{key}` must be a string, not {_toml_kind(value)}",
+                        f'write the value in double quotes: {key} = "..."')
+    return value
+
+
+def _base_url(key: str, value: Any) -> str:
+    url = _text(key, value).strip()
+    parts = urllib.parse.urlsplit(url)
+    example = 'an absolute URL such as "https://example.org/blog/"'
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _BadValue(f"`{key}` must be an absolute http(s) URL, not {url!r}", example)
+    if parts.query or parts.fragment or re.search(r"\s", url):
+        raise _BadValue(f"`{key}` must not contain a query, a fragment or spaces: {url!r}",
+                        example)
+    return url if url.endswith("/") else url + "/"
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def _language(key: str, value: Any) -> str:
+    tag = _text(key, value).strip()
+    if not _LANGUAGE_TAG.fullmatch(tag):
+        raise _BadValue(f"`{key}` is not a language tag: {tag!r}",
+                        'use a tag such as "en", "de" or "pt-BR"')
+    return tag
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        choice = _text(key, value)
+        if choice not in choices:
+            listed = ", ".join(f'"{c}"' for c in choices)
+            near = suggest_name(choice, choices)
+            hint = f'did you mean "{near}"?' if near else f"use one of {listed}"
+            raise _BadValue(f"`{key}` must be one of {listed}, not {choice!r}", hint)
+        return choice
+    return check
+
+
+def _path(key: str, value: Any) -> str:
+    path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
+    if not path:
+        raise _BadValue(f"`{key}` must not be empty")
+    return path
+
+
+_CHECKS: dict[str, Callable[[str, Any], str]] = {
+    "title": _text,
+    "description": _text,
+    "base_url": _base_url,
+    "language": _language,
+    "author": _text,
+    "citation_style": _one_of(CITATION_STYLES),
+    "unknown_citation": _one_of(UNKNOWN_CITATION_POLICIES),
+    "bibliography": _path,
+    "content_dir": _path,
+    "output_dir": _path,
+}
+"""Every accepted key and the check that validates and normalises its value."""
+
+_ALIASES = {
+    "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
+    "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
+    "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
+    "source_dir": "content_dir", "subtitle": "description",
+}
+"""Names other generators use for our keys, for did-you-mean hints."""
+
+_PATH_KEYS = ("bibliography", "content_dir", "output_dir")
+
+
+def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteConfig:
+    """Read ``root/distillgen.toml`` (if any), apply ``overrides`` (``None`` values ignored).
+
+    Raises DistillgenError carrying every problem found, each located in the file.
+    """
+    root = Path(root).resolve()
+    diagnostics: list[Diagnostic] = []
+    values: dict[str, str] = {}
+    where: dict[str, SourceLocation | None] = {}
+    config_file = root / CONFIG_FILE
+    if config_file.is_file():
+        _read_file(config_file, values, where, diagnostics)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            _accept(key, value, None, values, where, diagnostics)
+    _check_paths(root, values, where, diagnostics)
+    if diagnostics:
+        raise DistillgenError(diagnostics)
+    return SiteConfig(root=root, **values)
+
+
+def _read_file(config_file: Path, values: dict[str, str],
+               where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
+    try:
+        data = config_file.read_bytes()
+    except OSError as exc:
+        diagnostics.append(error("bad-config", f"cannot read the file: {exc.strerror}",
+                                 SourceLocation(CONFIG_FILE)))
+        return
+    text, problems = decode_source(data, CONFIG_FILE)
+    diagnostics.extend(problems)
+    if text is None:
+        return
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        diagnostics.append(_syntax_error(text, str(exc)))
+        return
+    positions = _key_positions(text)
+    for key, value in table.items():
+        line, column = positions.get(key, (1, 1))
+        _accept(key, value, SourceLocation(CONFIG_FILE, line, column), values, where,
+                diagnostics)
+
+
+def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, str],
+            where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
+    """Validate one setting; record it, or record why not."""
+    check = _CHECKS.get(key)
+    if check is None:
+        near = suggest_name(key, _CHECKS, _ALIASES)
+        hint = f"did you mean `{near}`?" if near else "known keys: " + ", ".join(_CHECKS)
+        diagnostics.append(error("unknown-config-key", f"unknown setting `{key}`", location,
+                                 hint))
+        return
+    try:
+        values[key] = check(key, value)
+        where[key] = location
+    except _BadValue as bad:
+        diagnostics.append(error("bad-config", bad.message, location, bad.hint))
+
+
+def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLocation | None],
+                 diagnostics: list[Diagnostic]) -> None:
+    """Keep every path inside the root (defaults too: a folder may be a link), normalised, and
+    the output clear of everything else."""
+    defaults = {key: getattr(SiteConfig, key) for key in _PATH_KEYS}
+    for key in _PATH_KEYS:
+        try:
+            values[key] = _inside_root(root, key, values.get(key, defaults[key]))
+        except _BadValue as bad:
+            diagnostics.append(error("bad-config", bad.message, where.get(key), bad.hint))
+            values.pop(key, None)
+            if key == "output_dir":
+                return  # where it would go is unknown: nothing to compare
+    output = PurePosixPath(values.get("output_dir", defaults["output_dir"]))
+    content = PurePosixPath(values.get("content_dir", defaults["content_dir"]))
+    clash = None
+    if output == PurePosixPath("."):
+        clash = "is the site folder itself"
+    elif _overlap(output, content):
+        clash = f"overlaps the content folder ({content})"
+    elif _overlap(output, PurePosixPath(CACHE_DIR)):
+        clash = "overlaps the cache folder " + CACHE_DIR
+    if clash:
+        diagnostics.append(error("bad-config", f"`output_dir` ({output}) {clash}",
+                                 where.get("output_dir"),
+                                 'build into a folder of its own, such as output_dir = "site"'))
+
+
+def _overlap(first: PurePosixPath, second: PurePosixPath) -> bool:
+    """Whether one folder is, or holds, the other (writing one would clobber the other)."""
+    return first == second or first in second.parents or second in first.parents
+
+
+def _inside_root(root: Path, key: str, value: str) -> str:
+    """The path relative to the root with forward slashes; refuses anything outside the root."""
+    absolute = Path(os.path.normpath(root / value))
+    if not absolute.is_relative_to(root) or not absolute.resolve().is_relative_to(root):
+        raise _BadValue(f"`{key}` points outside the site folder: {value!r}",
+                        "use a path inside the site folder, relative to " + CONFIG_FILE)
+    return absolute.relative_to(root).as_posix()
+
+
+_TOML_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _syntax_error(text: str, message: str) -> Diagnostic:
+    """tomllib reports positions only inside its message: pull them out into a location."""
+    match = _TOML_POSITION.search(message)
+    problem = message[:match.start()] if match else message
+    if match and match.group(1):
+        line, column = int(match.group(1)), int(match.group(2))
+    else:
+        line, column = max(1, text.count("\n") + (not text.endswith("\n"))), 1
+    repeated = _repeated_key(text)
+    if problem.startswith("Cannot overwrite") and repeated:
+        problem, (line, column) = f"`{repeated[0]}` is set twice", repeated[1]
+    location = SourceLocation(CONFIG_FILE, line, column)
+    return error("bad-config", f"invalid TOML: {problem}", location,
+                 "see https://toml.io for the syntax; strings need double quotes")
+
+
+_TABLE_HEADER = re.compile(
+    r"\s*\[\[?\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))[^\],]*\]\]?\s*(?:#.*)?")
+_KEY_VALUE = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))\s*([.=])\s*")
+
+
+def _key_lines(text: str) -> list[tuple[str, int, int, bool]]:
+    """(key, line, value column, plain) for each top-level key and table header, in order.
+
+    tomllib keeps no positions, so the lines are found again in the text: keys before the
+    first table header, and the first name of every ``[table]`` header.
+    """
+    found: list[tuple[str, int, int, bool]] = []
+    top_level = True
+    in_multiline = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        was_multiline = in_multiline
+        in_multiline ^= (line.count('"""') + line.count("'''")) % 2 == 1
+        if was_multiline:
+            continue
+        header = _TABLE_HEADER.fullmatch(line)
+        if header:
+            top_level = False
+            found.append((_first_group(header), number, 1, False))
+            continue
+        pair = _KEY_VALUE.match(line)
+        if top_level and pair:
+            found.append((_first_group(pair), number, pair.end(0) + 1, pair.group(4) == "="))
+    return found
+
+
+def _first_group(match: re.Match[str]) -> str:
+    return next(group for group in match.groups()[:3] if group is not None)
+
+
+def _key_positions(text: str) -> dict[str, tuple[int, int]]:
+    """Where each top-level key is first written."""
+    positions: dict[str, tuple[int, int]] = {}
+    for key, line, column, _plain in _key_lines(text):
+        positions.setdefault(key, (line, column))
+    return positions
+
+
+def _repeated_key(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The first top-level ``key = value`` written twice, with the line of the second one."""
+    seen: set[str] = set()
+    for key, line, _column, plain in _key_lines(text):
+        if not plain:
+            continue
+        if key in seen:
+            return key, (line, 1)
+        seen.add(key)
+    return None

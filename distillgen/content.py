@@ -1,0 +1,668 @@
+"""Reading posts: find the Markdown files, decode them, split and validate their front matter.
+
+Nothing an author writes may end in a traceback: every problem is a Diagnostic located at
+``path:line:col`` in the whole file (front matter counted, lines and columns 1-based).
+
+Front matter is YAML between a ``---`` line at the very top and the next ``---`` line:
+
+==================  ================================  =========================================
+key                 value                             notes
+==================  ================================  =========================================
+``title``           string (required)                 surrounding whitespace stripped
+``pubDate``         date or ISO datetime (required)   ``2024-03-01``, ``2024-03-01 10:00``,
+                                                      ``1970-01-01T00:00:00.000Z``; no offset = UTC
+``updatedDate``     like ``pubDate``                  before ``pubDate``: a warning
+``description``     string
+``tags``            list of strings, or one string    duplicates dropped, order kept
+``authors``         list of names or mappings         mapping keys: ``name`` (required), ``url``,
+                                                      ``affiliation``, ``affiliationUrl``
+``draft``           ``true`` / ``false``              default false
+``featured``        ``true`` / ``false``              default false
+``slug``            ``[a-z0-9][a-z0-9_-]*``           replaces the file name in the URL
+``doi``             ``10.xxxx/...``                   a ``https://doi.org/`` or ``doi:`` prefix is
+                                                      removed
+``image``           path relative to the file, or     social preview image
+                    absolute URL
+``bibliography``    path relative to the file         a post-local ``.bib``
+``citation``        ``true`` / ``false``              default true: show "Cite this post"
+``toc``             ``true`` / ``false``              default true: show the table of contents
+==================  ================================  =========================================
+
+Values are read from the YAML node tree, never through PyYAML's constructors, so every value
+keeps its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
+``false`` are booleans (YAML 1.2), so ``title: no`` is the string "no" and ``draft: yes`` is
+refused; dates are plain strings to YAML and are parsed here.
+
+A post's URL is its path under the content folder with the file name replaced by its slug:
+``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. ``index.md`` is
+not special (``content/blog/index.md`` -> ``blog/index``), so no post can take the place of
+a page the site generates itself, such as the home page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+import re
+import unicodedata
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import yaml
+
+from .errors import Diagnostic, SourceLocation, did_you_mean, error, warning
+from .model import Author, Post, PostMeta, SourceFile
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
+
+# ---------------------------------------------------------------------------------------------
+# Decoding: bytes -> text the rest of the build can trust
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_RESAVE_HINT = "re-save the file with the UTF-8 encoding (most editors offer it under 'Save as')"
+
+
+def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 text with no BOM, ``\\n`` line ends and no NUL; or None and a located error."""
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_undecodable(data, exc.start, path)]
+    text = normalise_newlines(text)
+    nul = text.find("\0")
+    if nul >= 0:
+        return None, [error("bad-encoding", "the file contains a NUL byte: it is not UTF-8 text",
+                            location_in(text, nul, path),
+                            "if it is UTF-16 or a binary file, " + _RESAVE_HINT)]
+    return text, []
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR become LF, so line numbers agree with every editor."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def location_in(text: str, index: int, path: str, first_line: int = 1) -> SourceLocation:
+    """The 1-based line and column of character ``index`` of ``text``.
+
+    Only ``\\n`` ends a line (as in decoded sources); ``first_line`` is the file line that
+    ``text`` starts on.
+    """
+    line_start = text.rfind("\n", 0, index) + 1
+    return SourceLocation(path, first_line + text.count("\n", 0, index), index - line_start + 1)
+
+
+def _undecodable(data: bytes, start: int, path: str) -> Diagnostic:
+    """Locate the first byte that is not UTF-8 (everything before it decodes fine)."""
+    before = normalise_newlines(data[:start].decode("utf-8"))
+    hint = _RESAVE_HINT
+    if data.startswith(_UTF16_BOMS):
+        hint = "the file is UTF-16; " + hint
+    return error("bad-encoding", f"the file is not UTF-8: byte 0x{data[start]:02x} cannot be read",
+                 location_in(before, len(before), path), hint)
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+
+
+def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every ``*.md`` under the content folder, decoded, sorted by path.
+
+    Names starting with ``.`` or ``_`` are skipped (editor files, drafts kept aside), and so
+    are links that lead out of the site folder.
+    """
+    content = config.content_path()
+    if not content.is_dir():
+        return [], [warning("missing-content-dir",
+                            f"there is no content folder `{config.content_dir}`: no posts",
+                            hint="write posts under content/, or set content_dir")]
+    diagnostics: list[Diagnostic] = []
+    sources: list[SourceFile] = []
+    for path in _markdown_files(content, config.root, diagnostics):
+        source = _read_source(path, _site_path(path, config.root), diagnostics)
+        if source is not None:
+            sources.append(source)
+    sources.sort(key=lambda source: source.path)
+    return sources, diagnostics
+
+
+def _site_path(path: Path, root: Path) -> str:
+    """The path as the author would type it: relative to the root, forward slashes."""
+    return path.relative_to(root).as_posix()
+
+
+def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
+    """Walk the content folder, following links that stay inside the site, each folder once."""
+    real_root = root.resolve()
+    seen = {content.resolve()}
+    pending = [content]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            diagnostics.append(error("unreadable-file", f"cannot list this folder: {exc.strerror}",
+                                     SourceLocation(_site_path(folder, root))))
+            continue
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            where = SourceLocation(_site_path(entry, root))
+            try:
+                real = entry.resolve()
+            except (OSError, RuntimeError):  # a loop of links
+                diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
+                                           where))
+                continue
+            if entry.is_symlink() and not real.is_relative_to(real_root):
+                diagnostics.append(warning("outside-site",
+                                           f"skipped: the link points outside the site ({real})",
+                                           where))
+            elif entry.is_dir():
+                if real not in seen:
+                    seen.add(real)
+                    pending.append(entry)
+            elif entry.is_symlink() and not entry.exists():
+                diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
+                                           where))
+            elif entry.suffix == ".md" and entry.is_file():
+                yield entry
+
+
+def _read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.append(error("unreadable-file", f"cannot read the file: {exc.strerror}",
+                                 SourceLocation(site_path)))
+        return None
+    text, problems = decode_source(data, site_path)
+    diagnostics.extend(problems)
+    return None if text is None else SourceFile(site_path, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names: slugs and did-you-mean
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_SLUG_MAX = 80
+_HASH_LENGTH = 8
+_SYMBOL_WORDS = {"+": "plus", "#": "sharp", "&": "and"}
+_SPOKEN_SYMBOLS = re.compile(r"(?<=\w)[+#]+|&")
+"""Symbols that carry meaning in names like C++, C#, Q&A (not the # of "issue #4")."""
+_UNDECOMPOSABLE = str.maketrans({
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+    "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i",
+})
+"""Latin letters that Unicode decomposition does not reduce to ASCII."""
+
+
+def slugify(text: str) -> str:
+    """A URL- and file-name-safe slug for a title, tag or heading.
+
+    Plain ASCII ``[a-z0-9][a-z0-9_-]*``, so URLs need no percent-encoding and file names are
+    identical on every file system (no NFC/NFD differences): accents are folded
+    (``Ünïcödé`` -> ``unicode``), ``&`` and a ``+``/``#`` ending a word are spelled out
+    (``C++`` -> ``c-plus-plus``, ``C#`` -> ``c-sharp``),
+    everything else becomes ``-``. When letters of other scripts had to be dropped, a short
+    hash of the text is appended (or is the whole slug, for ``日本語``), so different names
+    never share a slug. Never empty, ``.``, ``..`` and never holds ``/``.
+    """
+    text = _SPOKEN_SYMBOLS.sub(
+        lambda match: "".join(f" {_SYMBOL_WORDS[symbol]} " for symbol in match.group()), text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
+    folded = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9_]+", "-", folded)
+    slug = re.sub(r"[-_]*-[-_]*", "-", slug).strip("-_")
+    lost = any(unicodedata.category(char)[0] in "LN" and not char.isascii()
+               for char in decomposed)
+    if not lost and slug:
+        return _shorten(slug, _SLUG_MAX)
+    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+    digest = digest[:_HASH_LENGTH]
+    return f"{_shorten(slug, _SLUG_MAX - _HASH_LENGTH - 1)}-{digest}" if slug else digest
+
+
+def _shorten(slug: str, limit: int) -> str:
+    return slug[:limit].rstrip("-_")
+
+
+def suggest_name(name: str, known: Iterable[str],
+                 aliases: Mapping[str, str] | None = None) -> str | None:
+    """Did-you-mean for a mistyped key: a known alias, the same name in other case or with
+    other separators, or the closest spelling."""
+    folded_aliases = {_fold_name(alias): key for alias, key in (aliases or {}).items()}
+    if _fold_name(name) in folded_aliases:
+        return folded_aliases[_fold_name(name)]
+    by_folded = {_fold_name(candidate): candidate for candidate in known}
+    close = did_you_mean(_fold_name(name), by_folded)
+    return by_folded[close] if close else None
+
+
+def _fold_name(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting the front matter from the body
+
+
+_FENCE = "---"
+_YAML_FIRST_LINE = 2
+"""The front matter YAML always starts on the file's second line."""
+_MINIMAL_HEADER = ('start the file with these four lines: "---", "title: My post", '
+                   '"pubDate: 2024-03-01", "---"')
+
+
+def _is_fence(line: str) -> bool:
+    return line.rstrip() == _FENCE
+
+
+class FrontMatterSplit(NamedTuple):
+    """A post's text cut at its fences."""
+
+    yaml_text: str
+    """The lines between the fences; its first line is the file's line 2."""
+    body: str
+    body_line_offset: int
+    """Lines up to and including the closing fence."""
+
+
+def split_front_matter(source: SourceFile) -> tuple[FrontMatterSplit | None, list[Diagnostic]]:
+    """Cut the front matter from the body, or give None and a located error."""
+    lines = source.text.split("\n")
+    if not source.text.strip():
+        return None, [error("missing-front-matter", "the file is empty",
+                            SourceLocation(source.path), _MINIMAL_HEADER)]
+    if not _is_fence(lines[0]):
+        return None, [_no_opening_fence(lines, source.path)]
+    closing = next((i for i in range(1, len(lines)) if _is_fence(lines[i])), None)
+    if closing is None:
+        return None, [error("bad-front-matter", "the front matter is never closed",
+                            SourceLocation(source.path),
+                            'end it with a line holding only "---" after the last key')]
+    yaml_text = "\n".join(lines[1:closing])
+    body = "\n".join(lines[closing + 1:])
+    return FrontMatterSplit(yaml_text, body, closing + 1), []
+
+
+def _no_opening_fence(lines: list[str], path: str) -> Diagnostic:
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    if _is_fence(lines[first]):
+        return error("missing-front-matter", "the front matter must start on the first line",
+                     SourceLocation(path, first + 1), 'remove the lines above "---"')
+    return error("missing-front-matter", "the file has no front matter",
+                 SourceLocation(path), _MINIMAL_HEADER)
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML: compose the node tree, keeping positions
+
+
+_STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NULL = "tag:yaml.org,2002:null"
+_KINDS = {
+    _STR: "a string", _BOOL: "a boolean", _NULL: "an empty value", _TIMESTAMP: "a date",
+    "tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
+}
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Composes nodes only. Implicit types: null, true/false, numbers; dates stay strings."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_BOOL, _TIMESTAMP)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_FrontMatterLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+_QUOTE_HINT = ('if a value contains ": " or " #", or starts with one of [ ] { } * & ! | > @ ` '
+               '" \', put it in double quotes')
+
+
+def _compose(yaml_text: str, path: str) -> tuple[yaml.Node | None, list[Diagnostic]]:
+    try:
+        return yaml.compose(yaml_text, Loader=_FrontMatterLoader), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        index = mark.index if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        message = f"invalid YAML in the front matter: {problem}"
+        if exc.context and exc.problem:
+            message += f" ({exc.context})"
+    except yaml.reader.ReaderError as exc:
+        location = location_in(yaml_text, exc.position, path, _YAML_FIRST_LINE)
+        return None, [error("bad-front-matter",
+                            f"YAML does not allow the control character U+{exc.character:04X}",
+                            location, "delete it (editors often show it as nothing at all)")]
+    location = location_in(yaml_text, index, path, _YAML_FIRST_LINE)
+    return None, [error("bad-front-matter", message, location, _QUOTE_HINT)]
+
+
+def _describe(node: yaml.Node) -> str:
+    """What kind of value a node holds, as the author would say it."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    return _KINDS.get(node.tag, f"a value tagged {node.tag}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validating the front matter
+
+
+_INVALID = object()
+"""Returned by a field reader whose value was refused (the diagnostic is already recorded)."""
+
+_DATE_HINT = ('write a date such as 2024-03-01, or a date and time such as "2024-03-01 10:00" '
+              "or 1970-01-01T00:00:00.000Z")
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]|$)")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+_FIELD_ALIASES = {
+    "date": "pubDate", "published": "pubDate", "publishDate": "pubDate",
+    "updated": "updatedDate", "lastmod": "updatedDate", "modified": "updatedDate",
+    "author": "authors", "categories": "tags", "category": "tags", "keywords": "tags",
+    "summary": "description", "excerpt": "description", "subtitle": "description",
+    "cover": "image", "thumbnail": "image", "permalink": "slug", "bib": "bibliography",
+}
+"""Names other generators use for our keys, for did-you-mean hints."""
+
+_AUTHOR_KEYS = {"name": "name", "url": "url", "affiliation": "affiliation",
+                "affiliationUrl": "affiliation_url"}
+"""Author mapping key -> Author attribute."""
+
+
+_Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
+"""Mapping key -> (key node, value node)."""
+
+
+class _FrontMatterReader:
+    """Turns front-matter nodes into PostMeta values, recording every problem, located."""
+
+    def __init__(self, source: SourceFile, yaml_text: str):
+        self.path = source.path
+        self.yaml_text = yaml_text
+        self.diagnostics: list[Diagnostic] = []
+
+    def where(self, node: yaml.Node) -> SourceLocation:
+        return location_in(self.yaml_text, node.start_mark.index, self.path, _YAML_FIRST_LINE)
+
+    def refuse(self, code: str, message: str, node: yaml.Node, hint: str | None = None) -> Any:
+        self.diagnostics.append(error(code, message, self.where(node), hint))
+        return _INVALID
+
+    # -- the mapping itself
+
+    def pairs(self, node: yaml.Node | None, what: str) -> _Pairs:
+        """The keys of a mapping; refuses non-mappings, non-name keys and keys set twice."""
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            self.refuse("bad-front-matter", f"{what} must be `key: value` lines, not "
+                        f"{_describe(node)}", node)
+            return {}
+        found: _Pairs = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.refuse("bad-front-matter", f"a key must be a name, not {_describe(key)}", key)
+            elif key.value in found:
+                first = self.where(found[key.value][0]).line
+                self.refuse("duplicate-key", f"`{key.value}` is set twice (first on line {first})",
+                            key, "keep only one of them")
+            else:
+                found[key.value] = (key, value)
+        return found
+
+    def unknown_key(self, key: yaml.Node, known: Iterable[str], what: str,
+                    aliases: Mapping[str, str] | None = None) -> str | None:
+        """Report a key we do not know; returns the key it probably meant."""
+        known = list(known)
+        near = suggest_name(key.value, known, aliases)
+        hint = f"did you mean `{near}`?" if near else "known keys: " + ", ".join(known)
+        self.refuse("unknown-front-matter-key", f"unknown {what} key `{key.value}`", key, hint)
+        return near
+
+    # -- scalar values
+
+    def text(self, name: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+            return node.value.strip()
+        hint = f'put it in double quotes: "{node.value}"' if isinstance(
+            node, yaml.ScalarNode) else None
+        return self.refuse("bad-field", f"`{name}` must be a string, not {_describe(node)}",
+                           node, hint)
+
+    def non_empty_text(self, name: str, node: yaml.Node) -> Any:
+        value = self.text(name, node)
+        if value == "":
+            return self.refuse("bad-field", f"`{name}` is empty", node)
+        return value
+
+    def flag(self, name: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
+            return node.value.lower() == "true"
+        shown = f" `{node.value}`" if isinstance(node, yaml.ScalarNode) else ""
+        return self.refuse("bad-field", f"`{name}` must be true or false, not "
+                           f"{_describe(node)}{shown}", node,
+                           f"write {name}: true or {name}: false")
+
+    def date(self, name: str, node: yaml.Node) -> Any:
+        if not (isinstance(node, yaml.ScalarNode) and node.tag in (_STR, _TIMESTAMP)):
+            return self.refuse("bad-date", f"`{name}` must be a date, not {_describe(node)}",
+                               node, _DATE_HINT)
+        written = node.value.strip()
+        try:
+            return parse_datetime(written)
+        except ValueError as exc:
+            return self.refuse("bad-date", f"`{name}` is not a valid date: {written!r} ({exc})",
+                               node, _DATE_HINT)
+
+    def slug(self, name: str, node: yaml.Node) -> Any:
+        value = self.non_empty_text(name, node)
+        if value is _INVALID or _SLUG.fullmatch(value):
+            return value
+        return self.refuse("bad-slug", f"`{name}` must be lowercase letters, digits, - and _, "
+                           f"starting with a letter or digit: {value!r}", node,
+                           f"use `{slugify(value)}`")
+
+    def doi(self, name: str, node: yaml.Node) -> Any:
+        value = self.text(name, node)
+        if value is _INVALID:
+            return value
+        bare = _DOI_PREFIX.sub("", value)
+        if _DOI.fullmatch(bare):
+            return bare
+        return self.refuse("bad-doi", f"`{name}` is not a DOI: {value!r}", node,
+                           "a DOI looks like 10.23915/distill.00001")
+
+    def site_file(self, name: str, node: yaml.Node, urls_allowed: bool = False) -> Any:
+        """A path relative to the Markdown file that stays inside the site (or an URL)."""
+        value = self.non_empty_text(name, node)
+        if value is _INVALID or (urls_allowed and _is_absolute_url(value)):
+            return value
+        if value.startswith("/") or urllib.parse.urlsplit(value).scheme:
+            return self.refuse("bad-field", f"`{name}` must be a path relative to this file"
+                               + (" or an absolute URL" if urls_allowed else "")
+                               + f": {value!r}", node)
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(self.path), value))
+        if joined == ".." or joined.startswith("../"):
+            return self.refuse("outside-site", f"`{name}` points outside the site folder: "
+                               f"{value!r}", node, "keep the file inside the site folder")
+        return value
+
+    def image(self, name: str, node: yaml.Node) -> Any:
+        return self.site_file(name, node, urls_allowed=True)
+
+    # -- collections
+
+    def tags(self, name: str, node: yaml.Node) -> Any:
+        items = self.items(node)
+        tags: list[str] = []
+        for item in items:
+            tag = self.non_empty_text("tag", item)
+            if tag is not _INVALID and tag not in tags:
+                tags.append(tag)
+        return tuple(tags)
+
+    def authors(self, name: str, node: yaml.Node) -> Any:
+        items = [node] if isinstance(node, yaml.MappingNode) else self.items(node)
+        authors = [self.author(item) for item in items]
+        return tuple(author for author in authors if author is not _INVALID)
+
+    def items(self, node: yaml.Node) -> list[yaml.Node]:
+        """A list's items; a single value counts as a list of one."""
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else [node]
+
+    def author(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            name = self.non_empty_text("author", node)
+            return name if name is _INVALID else Author(name)
+        values: dict[str, Any] = {}
+        for key, (key_node, value_node) in self.pairs(node, "an author").items():
+            attribute = _AUTHOR_KEYS.get(key)
+            if attribute is None:
+                self.unknown_key(key_node, _AUTHOR_KEYS, "author")
+            elif not _is_null(value_node):
+                values[attribute] = self.non_empty_text(key, value_node)
+        if "name" not in values:
+            return self.refuse("missing-field", "an author needs a `name`", node,
+                               "write - name: Ada Lovelace")
+        if _INVALID in values.values():
+            return _INVALID
+        return Author(**values)
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
+
+
+def _is_absolute_url(value: str) -> bool:
+    parts = urllib.parse.urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """A timezone-aware datetime from ``YYYY-MM-DD`` optionally followed by an ISO time.
+
+    Raises ValueError. Without an offset the time is UTC; a written offset is kept.
+    """
+    if not _ISO_DATE_START.match(text):
+        raise ValueError("expected YYYY-MM-DD")
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+_FieldReader = Callable[[_FrontMatterReader, str, yaml.Node], Any]
+_FIELDS: dict[str, tuple[str, _FieldReader]] = {
+    "title": ("title", _FrontMatterReader.non_empty_text),
+    "description": ("description", _FrontMatterReader.text),
+    "pubDate": ("pub_date", _FrontMatterReader.date),
+    "updatedDate": ("updated_date", _FrontMatterReader.date),
+    "tags": ("tags", _FrontMatterReader.tags),
+    "authors": ("authors", _FrontMatterReader.authors),
+    "draft": ("draft", _FrontMatterReader.flag),
+    "featured": ("featured", _FrontMatterReader.flag),
+    "slug": ("slug", _FrontMatterReader.slug),
+    "doi": ("doi", _FrontMatterReader.doi),
+    "image": ("image", _FrontMatterReader.image),
+    "bibliography": ("bibliography", _FrontMatterReader.site_file),
+    "citation": ("citation", _FrontMatterReader.flag),
+    "toc": ("toc", _FrontMatterReader.flag),
+}
+"""Front matter key -> (PostMeta attribute, reader)."""
+_REQUIRED = ("title", "pubDate")
+
+
+def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, Any], set[str]]:
+    """PostMeta keyword arguments for every valid field, and the keys that misspelled keys
+    probably meant; problems go to ``reader``."""
+    values: dict[str, Any] = {}
+    meant: set[str] = set()
+    for name, (key_node, value_node) in pairs.items():
+        if name not in _FIELDS:
+            meant.add(reader.unknown_key(key_node, _FIELDS, "front matter", _FIELD_ALIASES) or "")
+            continue
+        if _is_null(value_node):
+            continue  # `key:` with nothing after it: as if absent
+        attribute, read = _FIELDS[name]
+        value = read(reader, name, value_node)
+        if value is not _INVALID:
+            values[attribute] = value
+    return values, meant
+
+
+_EXAMPLES = {"title": '"title: My post"', "pubDate": '"pubDate: 2024-03-01"'}
+
+
+def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str]) -> None:
+    """Report absent or empty required keys, unless already reported as a refused value or a
+    misspelled key."""
+    for name in _REQUIRED:
+        hint = f"add a line such as {_EXAMPLES[name]}"
+        if name in meant:
+            continue
+        if name not in pairs:
+            reader.diagnostics.append(error("missing-field", f"the front matter has no `{name}`",
+                                            SourceLocation(reader.path), hint))
+        elif _is_null(pairs[name][1]):
+            reader.refuse("missing-field", f"`{name}` has no value", pairs[name][0], hint)
+
+
+def _check_dates(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs) -> None:
+    updated, published = values.get("updated_date"), values.get("pub_date")
+    if updated is None or published is None or updated >= published:
+        return
+    reader.diagnostics.append(warning("updated-before-published",
+                                      "`updatedDate` is earlier than `pubDate`",
+                                      reader.where(pairs["updatedDate"][1]),
+                                      "swap the two dates?"))
+
+
+def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
+    """Split and validate the front matter; (None, diagnostics) when the post cannot be used."""
+    split, diagnostics = split_front_matter(source)
+    if split is None:
+        return None, diagnostics
+    root_node, diagnostics = _compose(split.yaml_text, source.path)
+    if diagnostics:
+        return None, diagnostics
+    reader = _FrontMatterReader(source, split.yaml_text)
+    pairs = reader.pairs(root_node, "the front matter")
+    if reader.diagnostics and not isinstance(root_node, yaml.MappingNode):
+        return None, reader.diagnostics
+    values, meant = _read_fields(reader, pairs)
+    _check_required(reader, pairs, meant)
+    _check_dates(reader, values, pairs)
+    if any(diagnostic.is_error for diagnostic in reader.diagnostics):
+        return None, reader.diagnostics
+    values.setdefault("slug", slugify(PurePosixPath(source.path).stem))
+    post = Post(source_path=source.path, meta=PostMeta(**values), body=split.body,
+                body_line_offset=split.body_line_offset,
+                url_path=_url_path(source.path, values["slug"], config))
+    return post, reader.diagnostics
+
+
+def _url_path(source_path: str, slug: str, config: SiteConfig) -> PurePosixPath:
+    """The post's folder in the site: its path under the content folder, slug as the name."""
+    path = PurePosixPath(source_path)
+    content = PurePosixPath(config.content_dir)
+    if content in path.parents:  # else a source from elsewhere (tests, tools): keep its folders
+        path = path.relative_to(content)
+    return path.parent / slug

@@ -1,0 +1,232 @@
+"""Pandoc-style citations: ``@key`` in the text and ``[see @a, p. 3; -@b]`` in brackets.
+
+Parsing produces ``citation`` tokens holding the cited items; rendering resolves them against
+the bibliography, numbers works in order of first citation, and places a hover card beside
+each citation link (a sibling, never nested inside the link) so CSS alone can show it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from ..errors import did_you_mean
+from .locations import recording_offsets
+from .state import CitableEntry, RenderState, state_of
+
+# A key starts with a letter, digit or "_"; punctuation from pandoc's set may appear inside
+# it but never at its end ("@doe99." cites doe99).
+_KEY = r"[\w](?:\w|[:.#$%&\-+?<>~/]+(?=\w))*"
+KEY_RE = re.compile(_KEY)
+_BRACED_KEY_RE = re.compile(r"\{([^{}\s]+)\}")
+_ITEM_RE = re.compile(
+    rf"^(?P<prefix>(?:[^@]*\s)?)(?P<minus>-?)@(?:(?P<key>{_KEY})|\{{(?P<braced>[^{{}}\s]+)\}})"
+    r"(?P<suffix>.*)$",
+    re.DOTALL,
+)
+_INTEXT_LOCATOR_RE = re.compile(r" ?\[([^\[\]@]*)\](?![(\[])")
+_URL_START_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*://|www\.|mailto:)")
+
+
+@dataclass(frozen=True)
+class CiteItem:
+    """One cited work inside a citation, with pandoc's optional extras."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""
+    """Locator and suffix text, e.g. ``p. 33``."""
+    suppress_author: bool = False
+
+
+def citations_plugin(md: MarkdownIt) -> None:
+    """Register the two citation syntaxes and their renderer."""
+    md.inline.ruler.before("link", "citation_bracketed",
+                           recording_offsets(parse_bracketed_citation))
+    md.inline.ruler.before("escape", "citation_intext", recording_offsets(parse_intext_citation))
+    md.add_render_rule("citation", render_citation)
+
+
+def _prose_item(match: re.Match[str]) -> CiteItem:
+    suffix = match["suffix"].strip()
+    if suffix.startswith(","):
+        suffix = suffix[1:].strip()
+    return CiteItem(key=match["key"] or match["braced"], prefix=match["prefix"].strip(),
+                    suffix=suffix, suppress_author=bool(match["minus"]))
+
+
+def parse_bracketed_citation(state: StateInline, silent: bool) -> bool:
+    """``[@a; @b, p. 33]``: every ``;``-separated part must cite exactly one key."""
+    src, start = state.src, state.pos
+    if src[start] != "[" or src.startswith("[^", start) or state.linkLevel > 0:
+        return False
+    end = _closing_bracket(src, start + 1, state.posMax)
+    if end is None:
+        return False
+    after = src[end + 1:end + 2]
+    if after in ("(", "["):
+        return False  # a link or reference link whose text starts with @
+    inner = src[start + 1:end]
+    if "@" not in inner:
+        return False
+    items = []
+    for part in inner.split(";"):
+        match = _ITEM_RE.match(part.strip())
+        if match is None or "@" in match["suffix"]:
+            return False
+        items.append(_prose_item(match))
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"items": tuple(items), "mode": "paren"}
+        token.content = src[start:end + 1]
+        token.markup = src[start:end + 1]
+    state.pos = end + 1
+    return True
+
+
+def _closing_bracket(src: str, pos: int, limit: int) -> int | None:
+    while pos < limit:
+        char = src[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if char == "[":
+            return None  # nested brackets: not a citation
+        if char == "]":
+            return pos
+        pos += 1
+    return None
+
+
+def _inside_url_or_address(src: str, pos: int) -> bool:
+    """True when the ``@`` at ``pos`` belongs to an e-mail address, a URL or a handle's word."""
+    if pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_.+-/:@"):
+        return True
+    word_start = max(src.rfind(" ", 0, pos), src.rfind("\n", 0, pos), src.rfind("(", 0, pos)) + 1
+    return bool(_URL_START_RE.search(src, word_start, pos))
+
+
+def parse_intext_citation(state: StateInline, silent: bool) -> bool:
+    """``@key`` (optionally ``@key [p. 33]``) as part of a sentence."""
+    src, start = state.src, state.pos
+    if src[start] != "@" or state.linkLevel > 0 or _inside_url_or_address(src, start):
+        return False
+    pos = start + 1
+    braced = _BRACED_KEY_RE.match(src, pos)
+    match = braced or KEY_RE.match(src, pos)
+    if match is None or match.end() > state.posMax:
+        return False
+    key = match.group(1) if braced else match.group(0)
+    pos = match.end()
+    suffix = ""
+    locator = _INTEXT_LOCATOR_RE.match(src, pos)
+    if locator and locator.end() <= state.posMax:
+        suffix = locator.group(1).strip()
+        pos = locator.end()
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"items": (CiteItem(key=key, suffix=suffix),), "mode": "intext"}
+        token.content = src[start:pos]
+        token.markup = src[start:pos]
+    state.pos = pos
+    return True
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def anchor_id(key: str) -> str:
+    """An id fragment for a key: safe characters kept, anything else spelled out."""
+    return re.sub(r"[^A-Za-z0-9_.:-]", lambda m: f"_{ord(m.group()):x}", key)
+
+
+def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+    """Render one citation token; unknown keys become located diagnostics."""
+    state = state_of(env)
+    token = tokens[idx]
+    items: tuple[CiteItem, ...] = token.meta["items"]
+    resolved: list[tuple[CiteItem, CitableEntry | None]] = []
+    for item in items:
+        entry = state.lookup_entry(item.key)
+        if entry is None:
+            _report_unknown(state, token, item.key)
+        else:
+            state.cited.setdefault(entry.key, len(state.cited) + 1)
+        resolved.append((item, entry))
+    if token.meta["mode"] == "intext":
+        return _render_intext(state, *resolved[0])
+    return _render_parenthetical(state, resolved)
+
+
+def _report_unknown(state: RenderState, token: Token, key: str) -> None:
+    suggestion = did_you_mean(key, state.known_keys())
+    hint = f"did you mean `{suggestion}`? " if suggestion else ""
+    hint += "Write `\\@` for a literal at-sign."
+    column_shift = max(token.markup.find(key) - 1, 0)
+    state.report("unknown-citation", f"unknown citation key `{key}`", token,
+                 hint=hint, warning=state.unknown_citation == "warn",
+                 location=state.location(token, column_shift=column_shift))
+
+
+def _cite_link(state: RenderState, entry: CitableEntry, text: str) -> str:
+    """A link to the reference, the hover card beside it, wrapped so CSS can pair them."""
+    card_id = state.next_id("cite-card")
+    anchor = anchor_id(entry.key)
+    back_target = ""
+    if entry.key not in state.cite_anchors and not state.in_appendix:
+        state.cite_anchors.add(entry.key)
+        back_target = f' id="cite-{anchor}"'
+    return (
+        f'<span class="citation">'
+        f'<a class="citation-link" href="#ref-{anchor}"{back_target} '
+        f'aria-describedby="{card_id}">{text}</a>'
+        f'<span class="citation-card" id="{card_id}" role="tooltip">{entry.html()}</span>'
+        f"</span>"
+    )
+
+
+def _unknown(item: CiteItem) -> str:
+    return f'<span class="citation citation-unknown">?{html.escape(item.key)}</span>'
+
+
+def _render_intext(state: RenderState, item: CiteItem, entry: CitableEntry | None) -> str:
+    if entry is None:
+        return _unknown(item)
+    authors = html.escape(entry.short_authors())
+    locator = html.escape(item.suffix)
+    if state.citation_style == "author-year":
+        inner = html.escape(entry.year or "n.d.")
+        if locator:
+            inner += f", {locator}"
+        return _cite_link(state, entry, f"{authors} ({inner})")
+    number = str(state.cited[entry.key])
+    if locator:
+        number += f", {locator}"
+    return _cite_link(state, entry, f"{authors} [{number}]")
+
+
+def _render_parenthetical(state: RenderState,
+                          resolved: list[tuple[CiteItem, CitableEntry | None]]) -> str:
+    author_year = state.citation_style == "author-year"
+    parts = []
+    for item, entry in resolved:
+        prefix = html.escape(item.prefix) + " " if item.prefix else ""
+        suffix = ", " + html.escape(item.suffix) if item.suffix else ""
+        if entry is None:
+            parts.append(prefix + _unknown(item) + suffix)
+            continue
+        if author_year:
+            year = html.escape(entry.year or "n.d.")
+            label = year if item.suppress_author else f"{html.escape(entry.short_authors())}, {year}"
+        else:
+            label = str(state.cited[entry.key])
+        parts.append(prefix + _cite_link(state, entry, label) + suffix)
+    opening, closing = ("(", ")") if author_year else ("[", "]")
+    separator = "; " if author_year else ", "
+    return f'<span class="citation-group">{opening}{separator.join(parts)}{closing}</span>'

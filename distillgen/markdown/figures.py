@@ -1,0 +1,160 @@
+"""Images: paths resolved against the Markdown file, copied into the site, and figures.
+
+An image alone in its paragraph becomes ``<figure>`` with its alt text as ``<figcaption>``
+(rendered as Markdown, so captions may hold math and citations). A Distill layout class
+written after the image (``![…](x.png){.l-page}``) or above the paragraph moves to the figure.
+Every local image must exist: a missing one is a located ``missing-asset`` error.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline.image import image as image_rule
+from markdown_it.token import Token
+
+from ..errors import did_you_mean
+from ..model import AssetRef
+from .locations import replace_inline_rule
+from .state import RenderState, state_of
+
+LAYOUT_CLASSES = frozenset({
+    "l-body", "l-body-outset", "l-page", "l-page-outset", "l-screen", "l-screen-inset",
+    "l-gutter", "l-middle", "l-text",
+})
+_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//|#)")
+
+
+def figures_plugin(md: MarkdownIt) -> None:
+    """Located images, figure detection and the image renderer."""
+    replace_inline_rule(md, "image", image_rule)
+    md.core.ruler.push("figures", mark_figures)
+    md.add_render_rule("image", render_image)
+    md.add_render_rule("figure_open", render_figure_open)
+    md.add_render_rule("figure_close", lambda self, tokens, idx, options, env: "</figure>\n")
+
+
+def _lone_image(inline: Token) -> Token | None:
+    children = [c for c in inline.children or []
+                if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
+    if len(children) == 1 and children[0].type == "image":
+        return children[0]
+    return None
+
+
+def mark_figures(state: StateCore) -> None:
+    """Turn paragraphs that hold only an image into figures."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
+        if opening.type != "paragraph_open" or inline.type != "inline" \
+                or closing.type != "paragraph_close" or opening.hidden:
+            continue
+        image = _lone_image(inline)
+        if image is None:
+            continue
+        image.meta = {**(image.meta or {}), "figure": True}
+        layout = [c for c in str(image.attrs.pop("class", "")).split() if c]
+        classes = [c for c in str(opening.attrs.get("class", "")).split() if c] + layout
+        opening.type, opening.tag = "figure_open", "figure"
+        closing.type, closing.tag = "figure_close", "figure"
+        opening.attrs = {k: v for k, v in opening.attrs.items() if k != "class"}
+        if classes:
+            opening.attrs["class"] = " ".join(dict.fromkeys(classes))
+        if image.attrs.get("id"):
+            opening.attrs.setdefault("id", image.attrs.pop("id"))
+
+
+def render_figure_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+    token = tokens[idx]
+    attrs = "".join(f' {name}="{html.escape(str(value))}"' for name, value in token.attrs.items())
+    return f"<figure{attrs}>"
+
+
+def plain_text(tokens: Sequence[Token]) -> str:
+    """Readable text of inline tokens, for alt attributes (math and citations as written)."""
+    parts = []
+    for token in tokens:
+        if token.children:
+            parts.append(plain_text(token.children))
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.type in ("text", "code_inline", "math_inline", "citation", "html_inline"):
+            parts.append(token.content)
+    return "".join(parts)
+
+
+def render_image(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+    state = state_of(env)
+    token = tokens[idx]
+    alt = plain_text(token.children or []).strip()
+    src = str(token.attrs.get("src", ""))
+    attrs: dict[str, str] = {"src": src, "alt": alt}
+    resolved = resolve_local_file(state, src, token)
+    if resolved is not None:
+        attrs["src"], info, _ = resolved
+        if info is not None and info.width and info.height:
+            attrs["width"], attrs["height"] = str(info.width), str(info.height)
+    if not alt:
+        state.report("missing-alt", "image has no alt text; screen readers will skip it",
+                     token, hint="describe the image in the brackets: ![what it shows](path)",
+                     warning=True)
+    for name, value in token.attrs.items():
+        if name not in ("src", "alt"):
+            attrs[name] = str(value)
+    attrs.setdefault("loading", "lazy")
+    attrs.setdefault("decoding", "async")
+    tag = "<img" + "".join(f' {k}="{html.escape(v)}"' for k, v in attrs.items()) + ">"
+    if token.meta and token.meta.get("figure") and token.children:
+        caption = self.renderInline(token.children, options, env)
+        return f"{tag}\n<figcaption>{caption}</figcaption>\n"
+    return tag
+
+
+def resolve_local_file(state: RenderState, src: str, token: Token):
+    """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
+
+    Returns None for external URLs and for files that are missing or outside the site (both
+    reported as located errors).
+    """
+    if not src or _EXTERNAL_RE.match(src):
+        return None
+    path_part = re.split(r"[?#]", src, maxsplit=1)[0]
+    from urllib.parse import unquote
+
+    relative = unquote(path_part)
+    if relative.startswith("/"):
+        joined = posixpath.normpath(relative.lstrip("/"))
+    else:
+        joined = posixpath.normpath(posixpath.join(str(state.source_dir), relative))
+    if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
+        state.report("outside-site", f"`{src}` points outside the site folder", token,
+                     hint="keep images inside the site, e.g. under assets/")
+        return None
+    state.files_looked_up.add(joined)
+    info = state.assets_on_disk.get(joined)
+    if info is None:
+        suggestion = did_you_mean(joined, state.assets_on_disk.keys())
+        hint = f"did you mean `{suggestion}`?" if suggestion else \
+            "paths are relative to the Markdown file"
+        state.report("missing-asset", f"file not found: `{src}` (looked for `{joined}`)", token,
+                     hint=hint)
+        return None
+    target = _output_path(state, PurePosixPath(joined))
+    state.assets[joined] = AssetRef(source=joined, target=target)
+    url = posixpath.relpath(str(target), str(state.page_dir))
+    return url + src[len(path_part):], info, target
+
+
+def _output_path(state: RenderState, source: PurePosixPath) -> PurePosixPath:
+    """Files under the content folder drop that prefix; others keep their site path."""
+    try:
+        return source.relative_to(state.content_dir)
+    except ValueError:
+        return source

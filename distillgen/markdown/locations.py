@@ -1,0 +1,104 @@
+"""Source positions for inline tokens, which markdown-it does not track.
+
+markdown-it gives block tokens a line range (``token.map``) but inline tokens none. Our inline
+rules record the offset where they matched inside the paragraph's text; this module turns that
+offset into a line and column of the original file, so an unknown citation or a bad formula in
+the middle of a paragraph is reported where the author wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+InlineRule = Callable[[StateInline, bool], bool]
+
+OFFSET = "dg_offset"
+"""Token meta key: where the token's markup starts in its parent inline token's content."""
+LINE = "dg_line"
+"""Token meta key: 0-based line in the Markdown body."""
+COLUMN = "dg_column"
+"""Token meta key: 0-based column in that line."""
+
+
+def recording_offsets(rule: InlineRule) -> InlineRule:
+    """Wrap an inline rule so the tokens it pushes remember where the match started."""
+
+    def located_rule(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        first_new = len(state.tokens)
+        matched = rule(state, silent)
+        if matched and not silent:
+            for token in state.tokens[first_new:]:
+                token.meta = {**(token.meta or {}), OFFSET: start}
+        return matched
+
+    return located_rule
+
+
+def replace_inline_rule(md: MarkdownIt, name: str, rule: InlineRule) -> None:
+    """Swap a registered inline rule for an offset-recording version of ``rule``."""
+    md.inline.ruler.at(name, recording_offsets(rule))
+
+
+def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
+    """Every token with the inline token that contains it (None for block tokens)."""
+    for token in tokens:
+        yield token, None
+        for child in token.children or ():
+            yield child, token
+            # image alt text and similar nest once more
+            for grandchild in child.children or ():
+                yield grandchild, token
+
+
+def assign_lines(state: StateCore) -> None:
+    """Core rule: give located inline tokens a body line and column from their offsets."""
+    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    for token, parent in walk(state.tokens):
+        if parent is None or not token.meta or OFFSET not in token.meta:
+            continue
+        if not parent.map:
+            continue
+        line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup)
+        token.meta[LINE] = line
+        token.meta[COLUMN] = column
+
+
+def _line_and_column(parent: Token, offset: int, body_lines: list[str],
+                     markup: str) -> tuple[int, int]:
+    content = parent.content
+    before = content[:offset]
+    line_in_block = before.count("\n")
+    line = parent.map[0] + line_in_block
+    column_in_content = offset - (before.rfind("\n") + 1)
+    source = body_lines[line] if 0 <= line < len(body_lines) else ""
+    # The paragraph text lost the line's indentation and container markers ("> ", "- "):
+    # find the markup in the real line, searching from where the content column suggests.
+    indent = len(source) - len(source.lstrip())
+    guess = column_in_content + indent
+    needle = (markup or content[offset:offset + 8]).split("\n")[0]
+    if needle:
+        found = source.find(needle, max(0, guess - 4))
+        if found < 0:
+            found = source.find(needle)
+        if found >= 0:
+            return line, found
+    return line, min(guess, max(len(source) - 1, 0))
+
+
+def token_position(token: Token, block: Token | None = None) -> tuple[int, int]:
+    """0-based (line, column) in the body for any token we can place."""
+    meta: dict[str, Any] = token.meta or {}
+    if LINE in meta:
+        return meta[LINE], meta.get(COLUMN, 0)
+    if token.map:
+        return token.map[0], 0
+    if block is not None and block.map:
+        return block.map[0], 0
+    return 0, 0

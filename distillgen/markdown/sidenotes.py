@@ -1,0 +1,137 @@
+"""Footnotes rendered as sidenotes: the note's text sits right after its reference.
+
+mdit-py-plugins' footnote plugin parses ``[^label]`` and ``[^label]: text`` and numbers notes
+in order of first reference. We take each note's tokens out of the end-of-document block it
+builds and render them twice: inline after the first reference (CSS floats that into the
+margin, or folds it into the text on narrow screens) and in the appendix with back-links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .state import state_of
+
+NOTES_KEY = "dg_sidenotes"
+"""env key: footnote id -> the note's block tokens."""
+REF_IDS_KEY = "note_ref_ids"
+"""RenderState.extra key: note number -> ids of its references in the body (back-link targets)."""
+
+
+def sidenotes_plugin(md: MarkdownIt) -> None:
+    """Footnote syntax with sidenote rendering."""
+    md.use(footnote_plugin, inline=False)
+    md.core.ruler.after("footnote_tail", "sidenote_collect", collect_notes)
+    md.add_render_rule("footnote_ref", render_note_reference)
+
+
+def collect_notes(state: StateCore) -> None:
+    """Move the footnote block out of the body, keeping each note's tokens by id."""
+    notes: dict[int, list[Token]] = {}
+    body: list[Token] = []
+    current: list[Token] | None = None
+    in_block = False
+    for token in state.tokens:
+        if token.type == "footnote_block_open":
+            in_block = True
+        elif token.type == "footnote_block_close":
+            in_block = False
+        elif token.type == "footnote_open":
+            current = notes.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            current = None
+        elif token.type == "footnote_anchor":
+            continue
+        elif current is not None:
+            current.append(token)
+        elif not in_block:
+            body.append(token)
+    state.tokens = body
+    state.env[NOTES_KEY] = notes
+
+
+def note_number(token: Token) -> int:
+    return token.meta["id"] + 1
+
+
+def render_note_inline(md_renderer, tokens: list[Token], options, env) -> str:
+    """A note's paragraphs as phrasing content (it sits inside the referencing paragraph)."""
+    parts = []
+    for token in tokens:
+        if token.type == "inline":
+            parts.append(md_renderer.renderInline(token.children or [], options, env))
+        elif token.type in ("fence", "code_block"):
+            parts.append(f"<code>{_escape(token.content.strip())}</code>")
+    return "<br>".join(part for part in parts if part)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+    """The numbered marker, and after the first reference the note itself."""
+    state = state_of(env)
+    token = tokens[idx]
+    number = note_number(token)
+    sub = token.meta.get("subId", 0)
+    ref_id = f"fnref-{number}" if sub == 0 else f"fnref-{number}-{sub}"
+    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
+    if not state.in_sidenote:
+        state.extra.setdefault(REF_IDS_KEY, {}).setdefault(number, []).append(ref_id)
+    if state.in_sidenote or sub > 0:
+        # A note referenced again, or from inside a note: a plain marker, no second copy.
+        anchor = "" if state.in_sidenote else f' id="{ref_id}"'
+        return (f'<sup class="footnote-ref"><a href="#fn-{number}"{anchor}>{number}</a></sup>')
+    state.in_sidenote += 1
+    try:
+        content = render_note_inline(self, notes.get(token.meta["id"], []), options, env)
+    finally:
+        state.in_sidenote -= 1
+    note_id = f"sn-{number}"
+    return (
+        f'<span class="sidenote-wrap">'
+        f'<sup class="footnote-ref"><a href="#fn-{number}" id="{ref_id}" '
+        f'aria-describedby="{note_id}">{number}</a></sup>'
+        f'<span class="sidenote" id="{note_id}" role="note">'
+        f'<span class="sidenote-number">{number}</span> {content}</span>'
+        f"</span>"
+    )
+
+
+def render_appendix_notes(md: MarkdownIt, env) -> tuple[tuple[int, str], ...]:
+    """(number, HTML) for every note, each ending in links back to its references."""
+    state = state_of(env)
+    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
+    ref_ids: dict[int, list[str]] = state.extra.get(REF_IDS_KEY, {})
+    rendered = []
+    state.in_sidenote += 1
+    state.in_appendix = True
+    try:
+        for note_id in sorted(notes):
+            number = note_id + 1
+            body = md.renderer.render(notes[note_id], md.options, env)
+            backlinks = " ".join(
+                f'<a class="footnote-backref" href="#{ref_id}"'
+                f' aria-label="Back to reference {number}">↩&#xFE0E;</a>'
+                for ref_id in ref_ids.get(number, [])
+            )
+            rendered.append((number, _append_inside_last_paragraph(body, backlinks)))
+    finally:
+        state.in_sidenote -= 1
+        state.in_appendix = False
+    return tuple(rendered)
+
+
+def _append_inside_last_paragraph(body: str, extra: str) -> str:
+    body = body.rstrip()
+    if body.endswith("</p>"):
+        return body[: -len("</p>")] + " " + extra + "</p>"
+    return body + " " + extra

@@ -1,0 +1,106 @@
+"""Per-document state shared by the plugins while one post renders.
+
+markdown-it threads a plain ``env`` dict through parsing and rendering; we keep one typed
+object in it under ``env["dg"]`` so every plugin reads and writes the same, documented fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Protocol
+
+from markdown_it.token import Token
+
+from ..errors import Diagnostic, Severity, SourceLocation
+from ..model import AssetRef
+from .locations import token_position
+
+
+class CitableEntry(Protocol):
+    """What the citation plugin needs from a bibliography entry."""
+
+    key: str
+    year: str
+
+    def short_authors(self) -> str: ...
+    def html(self) -> str: ...
+    def plain(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    """A file on disk that a post may reference: enough to copy it and size its <img>."""
+
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class RenderState:
+    """Everything the plugins share while rendering one document."""
+
+    source_path: str
+    """The Markdown file, relative to the site root (for diagnostics)."""
+    line_offset: int = 0
+    """Lines before the body in the file (front matter)."""
+    body_lines: list[str] = field(default_factory=list)
+    lookup_entry: Callable[[str], CitableEntry | None] = lambda key: None
+    known_keys: Callable[[], list[str]] = list
+    citation_style: str = "numeric"
+    unknown_citation: str = "error"
+    source_dir: PurePosixPath = PurePosixPath(".")
+    """Folder of the Markdown file, relative to the site root."""
+    content_dir: PurePosixPath = PurePosixPath("content")
+    page_dir: PurePosixPath = PurePosixPath(".")
+    """Output folder of the page, relative to the output root (for relative URLs)."""
+    assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
+    """Every file a post may reference, by path relative to the site root."""
+    convert_math: Callable[[str, bool], str] | None = None
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cited: dict[str, int] = field(default_factory=dict)
+    """Cited keys -> citation number, in order of first citation."""
+    cite_anchors: set[str] = field(default_factory=set)
+    """Keys whose first in-text citation already carries the back-link target id."""
+    assets: dict[str, AssetRef] = field(default_factory=dict)
+    files_looked_up: set[str] = field(default_factory=set)
+    """Site paths the post asked for, found or not (the cache depends on them)."""
+    ids_used: int = 0
+    """Counter for unique element ids (hover cards, notes)."""
+    in_sidenote: int = 0
+    """Depth of sidenote rendering; notes referenced inside a note are not expanded again."""
+    in_appendix: bool = False
+    """Rendering the appendix copy of the notes: no element ids (they exist in the body)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def next_id(self, prefix: str) -> str:
+        """A document-unique element id."""
+        self.ids_used += 1
+        return f"{prefix}-{self.ids_used}"
+
+    def location(self, token: Token | None, block: Token | None = None,
+                 column_shift: int = 0) -> SourceLocation:
+        """Where in the source file a token was written (1-based)."""
+        line, column = token_position(token, block) if token is not None else (0, 0)
+        return SourceLocation(self.source_path, line + self.line_offset + 1,
+                              column + column_shift + 1)
+
+    def report(self, code: str, message: str, token: Token | None = None, *,
+               hint: str | None = None, warning: bool = False,
+               location: SourceLocation | None = None) -> None:
+        """Record a diagnostic at a token's position."""
+        severity = Severity.WARNING if warning else Severity.ERROR
+        where = location or self.location(token)
+        self.diagnostics.append(Diagnostic(severity, code, message, where, hint))
+
+
+def state_of(env: Mapping[str, Any]) -> RenderState:
+    """The RenderState of a document; plugins used outside a build get a default one."""
+    state = env.get("dg") if isinstance(env, Mapping) else None
+    if state is None:
+        state = RenderState(source_path="<string>")
+        if isinstance(env, dict):
+            env["dg"] = state
+    return state

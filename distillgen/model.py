@@ -1,0 +1,124 @@
+"""The data a build passes from stage to stage: frozen, picklable, no behaviour.
+
+Everything here can cross a process boundary (posts render in worker processes) and be
+hashed into the incremental-build cache key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from .errors import Diagnostic
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown file as read from disk."""
+
+    path: str
+    """Path relative to the site root, forward slashes: ``content/blog/foo.md``."""
+    text: str
+    """Decoded UTF-8 text, BOM removed, line endings normalised to ``\\n``."""
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author of a post, as written in front matter."""
+
+    name: str
+    url: str | None = None
+    affiliation: str | None = None
+    affiliation_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PostMeta:
+    """Validated front matter."""
+
+    title: str
+    pub_date: dt.datetime
+    """Always timezone-aware; a bare date is midnight UTC."""
+    description: str = ""
+    updated_date: dt.datetime | None = None
+    tags: tuple[str, ...] = ()
+    authors: tuple[Author, ...] = ()
+    draft: bool = False
+    featured: bool = False
+    slug: str = ""
+    """The final slug: front matter ``slug`` or the file name."""
+    doi: str | None = None
+    image: str | None = None
+    """Social preview image, a path relative to the Markdown file or an absolute URL."""
+    bibliography: str | None = None
+    """A post-local .bib, relative to the Markdown file."""
+    citation: bool = True
+    """Show the "Cite this post" block."""
+    toc: bool = True
+    """Show the table of contents."""
+
+
+@dataclass(frozen=True)
+class Post:
+    """A parsed Markdown file: its metadata and its body."""
+
+    source_path: str
+    meta: PostMeta
+    body: str
+    body_line_offset: int
+    """Number of lines before the body (front matter and its fences)."""
+    url_path: PurePosixPath
+    """Output folder, relative to the site root: ``blog/foo``."""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A section heading of a post."""
+
+    level: int
+    anchor: str
+    html: str
+    """The heading's inline HTML (may contain math)."""
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    """A file a post uses that must be copied into the site."""
+
+    source: str
+    """Path relative to the site root."""
+    target: PurePosixPath
+    """Path inside the output folder."""
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    """What rendering one post produced; everything later stages need, no Markdown left."""
+
+    post: Post
+    html: str
+    """The article body HTML (sidenotes in place, no appendix)."""
+    toc: tuple[TocEntry, ...] = ()
+    citations: tuple[str, ...] = ()
+    """Cited keys, in order of first citation."""
+    bibliography_html: tuple[tuple[str, str], ...] = ()
+    """(key, entry HTML) for each cited work, in citation order."""
+    footnotes_html: tuple[tuple[int, str], ...] = ()
+    """(number, note HTML) for the appendix."""
+    assets: tuple[AssetRef, ...] = ()
+    links: tuple[str, ...] = ()
+    """Every href in the body, for link checking."""
+    anchors: tuple[str, ...] = ()
+    """Every id in the body."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    summary_text: str = ""
+    """Plain text start of the body, used when there is no description."""
+    reference_meta: tuple[str, ...] = field(default=())
+    """One plain-text line per cited work, for Google Scholar ``citation_reference``."""
+    image: PurePosixPath | None = None
+    """Output path of the post's local preview image (front matter ``image``)."""
+    keys_looked_up: tuple[str, ...] = ()
+    """Every citation key the post asked the bibliography for, found or not (sorted)."""
+    files_looked_up: tuple[str, ...] = ()
+    """Every site file the post asked for, found or not (sorted)."""

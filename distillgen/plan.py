@@ -1,0 +1,177 @@
+"""plan_output: every file of the site, as bytes in memory (or a file to copy), by path.
+
+Nothing here touches the output folder; write.py puts the plan on disk in one atomic step.
+Links between pages are relative (the site works under any subpath); feeds, sitemaps and
+metadata use absolute URLs under ``base_url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .assemble import Site, TagPage
+from .cite_post import cite_post
+from .config import SiteConfig
+from .markdown.highlight import stylesheet
+from .model import RenderedPost
+from .templates import relative_url, theme_assets_dir
+
+Plan = dict[PurePosixPath, bytes | Path]
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def absolute_url(config: SiteConfig, target: str) -> str:
+    """``<base_url><target>``; base_url always ends with a slash."""
+    return config.base_url + target
+
+
+def post_target(post: RenderedPost) -> str:
+    return f"{post.post.url_path}/"
+
+
+def tag_target(tag: TagPage) -> str:
+    return f"tags/{tag.slug}/"
+
+
+class PageRenderer:
+    """Renders templates with the helpers every page shares."""
+
+    def __init__(self, config: SiteConfig, site: Site, env: jinja2.Environment):
+        self.config = config
+        self.site = site
+        self.env = env
+        self.base_path = urlsplit(config.base_url).path or "/"
+
+    def context(self, page_dir: str, *, rooted: bool = False) -> dict:
+        """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
+        if rooted:
+            def url(target: str) -> str:
+                return self.base_path + target
+        else:
+            def url(target: str) -> str:
+                return relative_url(target, page_dir)
+        return {
+            "config": self.config,
+            "site": self.site,
+            "url": url,
+            "absolute": lambda target: absolute_url(self.config, target),
+            "post_url": lambda post: url(post_target(post)),
+            "tag_url": lambda name: url(f"tags/{self.tag_slug(name)}/"),
+            "page_dir": page_dir,
+            "generator": "distillgen",
+        }
+
+    def tag_slug(self, name: str) -> str:
+        from .content import slugify
+
+        return slugify(name)
+
+    def render(self, template: str, page_dir: str, rooted: bool = False, **values) -> bytes:
+        context = self.context(page_dir, rooted=rooted)
+        context.update(values)
+        return self.env.get_template(template).render(context).encode("utf-8")
+
+
+def _post_page(renderer: PageRenderer, post: RenderedPost, image_url: str | None) -> bytes:
+    config = renderer.config
+    target = post_target(post)
+    canonical = absolute_url(config, target)
+    citation = cite_post(post.post.meta, canonical, config.title, config.author)
+    return renderer.render(
+        "post.html", str(post.post.url_path), post=post, meta=post.post.meta,
+        canonical=canonical, citation=citation, image_url=image_url,
+        json_ld=_json_ld(config, post, canonical),
+    )
+
+
+def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
+    meta = post.post.meta
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": meta.title,
+        "description": meta.description or post.summary_text,
+        "datePublished": meta.pub_date.isoformat(),
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "author": [
+            {"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
+            for a in meta.authors
+        ],
+        "publisher": {"@type": "Organization", "name": config.title},
+        "keywords": list(meta.tags),
+    }
+    if meta.updated_date:
+        data["dateModified"] = meta.updated_date.isoformat()
+    if meta.doi:
+        data["identifier"] = f"https://doi.org/{meta.doi}"
+    return data
+
+
+def newest_date(site: Site) -> dt.datetime:
+    """The feed's ``updated``: from the content, never the clock, so builds are reproducible."""
+    dates = [d for p in site.posts for d in (p.post.meta.pub_date, p.post.meta.updated_date) if d]
+    return max(dates, default=EPOCH)
+
+
+def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
+                site_assets: Mapping[str, Path], copied: Mapping[str, Path],
+                image_urls: Mapping[str, str | None] | None = None) -> Plan:
+    """Every output file: pages, feeds, sitemap, theme and site assets, copied images.
+
+    ``site_assets``: the site's ``assets/`` files by their path inside it (they override
+    the theme's); ``copied``: images posts reference, by output path.
+    """
+    renderer = PageRenderer(config, site, env)
+    plan: Plan = {}
+
+    def put(path: str, content: bytes | Path) -> None:
+        plan[PurePosixPath(path)] = content
+
+    for path in sorted(copied):
+        put(path, copied[path])
+    for file in sorted(theme_assets_dir().rglob("*")):
+        if file.is_file():
+            put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file)
+    put("assets/css/highlight.css", stylesheet().encode("utf-8"))
+    for relative in sorted(site_assets):
+        put(f"assets/{relative}", site_assets[relative])
+
+    image_urls = image_urls or {}
+    for post in site.posts:
+        put(f"{post.post.url_path}/index.html",
+            _post_page(renderer, post, image_urls.get(post.post.source_path)))
+    put("index.html", renderer.render("index.html", ""))
+    put("tags/index.html", renderer.render("tags.html", "tags"))
+    for tag in site.tags:
+        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag))
+    put("404.html", renderer.render("404.html", "", rooted=True))
+    updated = newest_date(site)
+    put("feed.xml", renderer.render("feed.xml", "", posts=site.posts, updated=updated,
+                                    feed_url=absolute_url(config, "feed.xml"),
+                                    feed_id=absolute_url(config, "")))
+    for tag in site.tags:
+        put(f"tags/{tag.slug}/feed.xml",
+            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts,
+                            updated=max((newest_date(Site(posts=tag.posts, featured=(), tags=())),),
+                                        default=EPOCH),
+                            feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
+                            feed_id=absolute_url(config, tag_target(tag))))
+    put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
+                                       post_target=post_target))
+    put("robots.txt", renderer.render("robots.txt", "",
+                                      sitemap=absolute_url(config, "sitemap.xml")))
+    return plan
+
+
+def page_dir_of(path: PurePosixPath) -> str:
+    return posixpath.dirname(str(path))
+
+
+UrlFn = Callable[[str], str]

@@ -1,0 +1,186 @@
+"""render_post: one post's Markdown to HTML, pure and self-contained.
+
+Its output depends only on the post, the bibliography entries it cites, the assets it
+references and the settings in the RenderContext, which is what lets posts render in parallel
+worker processes and be cached by a hash of those inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .errors import SourceLocation, did_you_mean
+from .markdown import make_markdown
+from .markdown.figures import plain_text, resolve_local_file
+from .markdown.headings import table_of_contents
+from .markdown.sidenotes import render_appendix_notes
+from .markdown.state import AssetInfo, RenderState
+from .model import Post, RenderedPost
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything besides the post that rendering reads."""
+
+    entries: Mapping[str, object] = field(default_factory=dict)
+    """Bibliography entries by key (site bibliography; a post's own .bib is merged in)."""
+    post_entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    """Post-local bibliographies: .bib path (site-relative) -> entries."""
+    citation_style: str = "numeric"
+    unknown_citation: str = "error"
+    content_dir: str = "content"
+    assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return make_markdown()
+
+
+def lookup_for(post: Post, context: RenderContext):
+    """The entry lookup for a post: its own .bib first, then the site's."""
+    return _lookup(post, context)[0]
+
+
+def _lookup(post: Post, context: RenderContext):
+    local: Mapping[str, object] = {}
+    if post.meta.bibliography:
+        local = context.post_entries.get(_local_bib_path(post), {})
+    if not local:
+        return context.entries.get, lambda: list(context.entries)
+
+    def lookup(key: str):
+        return local.get(key) or context.entries.get(key)
+
+    return lookup, lambda: list(local) + list(context.entries)
+
+
+def _local_bib_path(post: Post) -> str:
+    import posixpath
+
+    folder = posixpath.dirname(post.source_path)
+    return posixpath.normpath(posixpath.join(folder, post.meta.bibliography or ""))
+
+
+def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None) -> RenderedPost:
+    """Render a post's body, notes, bibliography and table of contents."""
+    md = md or _markdown()
+    resolve, known = _lookup(post, context)
+    keys_looked_up: set[str] = set()
+
+    def lookup(key: str):
+        keys_looked_up.add(key)
+        return resolve(key)
+
+    body_lines = post.body.split("\n")
+    source_dir = PurePosixPath(post.source_path).parent
+    state = RenderState(
+        source_path=post.source_path,
+        line_offset=post.body_line_offset,
+        body_lines=body_lines,
+        lookup_entry=lookup,
+        known_keys=known,
+        citation_style=context.citation_style,
+        unknown_citation=context.unknown_citation,
+        source_dir=source_dir,
+        content_dir=PurePosixPath(context.content_dir),
+        page_dir=post.url_path,
+        assets_on_disk=context.assets_on_disk,
+    )
+    env = {"dg": state, "dg_body_lines": body_lines}
+    tokens = md.parse(post.body, env)
+    body_html = md.renderer.render(tokens, md.options, env)
+    notes = render_appendix_notes(md, env)
+    toc = table_of_contents(md, tokens, env)
+    _report_unknown_notes(state, tokens, env)
+    _check_preview_image(post, state)
+    bibliography = tuple(
+        (key, lookup(key).html()) for key in state.cited  # type: ignore[union-attr]
+    )
+    references = tuple(lookup(key).plain() for key in state.cited)  # type: ignore[union-attr]
+    return RenderedPost(
+        post=post,
+        html=body_html,
+        toc=toc,
+        citations=tuple(state.cited),
+        bibliography_html=bibliography,
+        footnotes_html=notes,
+        assets=tuple(state.assets[k] for k in sorted(state.assets)),
+        links=tuple(_hrefs(tokens)),
+        anchors=tuple(_ids(tokens)),
+        diagnostics=tuple(state.diagnostics),
+        summary_text=_summary(tokens),
+        reference_meta=references,
+        image=state.extra.get("image"),
+        keys_looked_up=tuple(sorted(keys_looked_up)),
+        files_looked_up=tuple(sorted(state.files_looked_up)),
+    )
+
+
+def _report_unknown_notes(state: RenderState, tokens: list[Token], env) -> None:
+    """``[^label]`` with no definition would silently stay as text: report it."""
+    import re
+
+    defined = [k[1:] for k in env.get("footnotes", {}).get("refs", {})]
+    pattern = re.compile(r"\[\^([^\]\s]+)\]")
+    for block in tokens:
+        if block.type != "inline":
+            continue
+        for child in block.children or []:
+            if child.type != "text":
+                continue
+            for match in pattern.finditer(child.content):
+                label = match.group(1)
+                suggestion = did_you_mean(label, defined)
+                line = (block.map[0] if block.map else 0) + \
+                    block.content[: block.content.find(match.group(0))].count("\n")
+                source_line = state.body_lines[line] if line < len(state.body_lines) else ""
+                column = max(source_line.find(match.group(0)), 0) + 1
+                location = SourceLocation(state.source_path, line + state.line_offset + 1,
+                                          column)
+                state.report("unknown-footnote", f"footnote `[^{label}]` is never defined",
+                             hint=(f"did you mean `[^{suggestion}]`?" if suggestion else
+                                   f"add a line `[^{label}]: the note's text`"),
+                             location=location)
+
+
+def _check_preview_image(post: Post, state: RenderState) -> None:
+    """A local ``image:`` in front matter must exist and is copied like any image."""
+    if post.meta.image:
+        resolved = resolve_local_file(state, post.meta.image, None)
+        if resolved is not None:
+            state.extra["image"] = resolved[2]
+
+
+def _hrefs(tokens: list[Token]):
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "link_open" and child.attrGet("href"):
+                yield str(child.attrGet("href"))
+
+
+def _ids(tokens: list[Token]):
+    for token in tokens:
+        if token.attrGet("id"):
+            yield str(token.attrGet("id"))
+
+
+def _summary(tokens: list[Token], limit: int = 280) -> str:
+    """The first paragraph as plain text, for listings when there is no description."""
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and index + 1 < len(tokens):
+            text = " ".join(plain_text(tokens[index + 1].children or []).split())
+            if text:
+                return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)

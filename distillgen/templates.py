@@ -1,0 +1,86 @@
+"""The Jinja environment: a site's own templates first, the built-in theme second.
+
+A site overrides the theme file by file by putting a template of the same name in its
+``templates/`` folder; an override can still extend the original as ``theme/<name>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+from pathlib import Path
+
+import jinja2
+
+from .markdown.citations import anchor_id
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+def theme_templates_dir() -> Path:
+    return THEME_DIR / "templates"
+
+
+def theme_assets_dir() -> Path:
+    return THEME_DIR / "assets"
+
+
+def make_environment(site_templates: Path | None) -> jinja2.Environment:
+    """Autoescaping environment with the filters the theme uses."""
+    theme = jinja2.FileSystemLoader(str(theme_templates_dir()))
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates is not None and site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    loaders.append(jinja2.PrefixLoader({"theme": theme}))
+    loaders.append(theme)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["isodate"] = isodate
+    env.filters["rfc3339"] = rfc3339
+    env.filters["humandate"] = humandate
+    env.filters["jsonld"] = jsonld
+    env.filters["anchor_id"] = anchor_id
+    return env
+
+
+def relative_url(target: str, page_dir: str) -> str:
+    """A link from a page in ``page_dir`` to a site path; folders keep their trailing slash."""
+    is_folder = target == "" or target.endswith("/")
+    rel = posixpath.relpath(target or ".", page_dir or ".")
+    if is_folder:
+        return "./" if rel == "." else rel + "/"
+    return rel
+
+
+def isodate(value: dt.datetime | dt.date) -> str:
+    """``2024-03-12``, for <time datetime>."""
+    return value.strftime("%Y-%m-%d")
+
+
+def rfc3339(value: dt.datetime) -> str:
+    """``2024-03-12T00:00:00Z`` for feeds and sitemaps."""
+    utc = value.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def humandate(value: dt.datetime | dt.date) -> str:
+    """``March 12, 2024``: the same in every locale, so builds are reproducible."""
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+    return f"{months[value.month - 1]} {value.day}, {value.year}"
+
+
+def jsonld(value: object) -> str:
+    """JSON for a <script type=application/ld+json>, with <, > and & unable to end the tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    from markupsafe import Markup
+
+    return Markup(text)

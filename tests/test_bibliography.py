@@ -1,0 +1,551 @@
+"""BibTeX parsing, LaTeX decoding and reference formatting, on real and broken files."""
+
+from __future__ import annotations
+
+import html.parser
+import pickle
+import re
+from pathlib import Path
+
+import pybtex.errors
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from distillgen.bibliography import Bibliography, Entry, load_bibliography, parse_bibliography
+from distillgen.errors import Severity
+from distillgen.latex_text import decode_url, latex_to_text
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "bib"
+CORPUS = HERE.parents[1] / "shared" / "corpus" / "bib"
+
+CORPUS_COUNTS = {
+    "alshedivat__al-folio___bibliography_papers.bib": 7,
+    "distillpub__post--feature-wise-transformations__public_bibliography.bib": 74,
+    "distillpub__post--gnn-intro__data_bibliography.bib": 66,
+    "distillpub__post--momentum__public_index.html.bib": 23,
+    "distillpub__template__examples_bibliography.bib": 13,
+}
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(),
+                                  reason="shared/corpus/bib is not beside the repo")
+
+LEAKED_COMMAND = re.compile(r"\\[a-zA-Z]")
+
+
+def corpus(name: str) -> Bibliography:
+    return parse_bibliography((CORPUS / name).read_text(encoding="utf-8"), name)
+
+
+def fixture(name: str) -> Bibliography:
+    return load_bibliography(FIXTURES / name, f"tests/bib/{name}")
+
+
+def codes_and_lines(bib: Bibliography) -> list[tuple[str, int]]:
+    return [(d.code, d.location.line) for d in bib.diagnostics if d.location]
+
+
+class FragmentChecker(html.parser.HTMLParser):
+    """Fails on unbalanced tags, unexpected tags, or links that are not http(s)."""
+
+    ALLOWED = {"span", "a", "i"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.links: list[dict[str, str | None]] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in self.ALLOWED, tag
+        assert {name for name, _ in attrs} <= {"class", "href"}, attrs
+        if tag == "a":
+            self.links.append(dict(attrs))
+            assert re.match(r"https?://", dict(attrs)["href"] or ""), attrs
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open[-1] == tag, (self.open, tag)
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def check_fragment(fragment: str) -> FragmentChecker:
+    checker = FragmentChecker()
+    checker.feed(fragment)
+    checker.close()
+    assert not checker.open, checker.open
+    return checker
+
+
+# ---------------------------------------------------------------------------------------
+# The real files
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(CORPUS_COUNTS))
+def test_corpus_file_parses_without_errors(name: str) -> None:
+    bib = corpus(name)
+    assert len(bib.entries) == CORPUS_COUNTS[name]
+    assert not [d for d in bib.diagnostics if d.is_error]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(CORPUS_COUNTS))
+def test_every_corpus_entry_renders_clean_html(name: str) -> None:
+    for entry in corpus(name).entries.values():
+        fragment = entry.html()
+        assert fragment.strip(), entry.key
+        assert not LEAKED_COMMAND.search(fragment), (entry.key, fragment)
+        assert "{" not in fragment and "}" not in fragment, (entry.key, fragment)
+        checker = check_fragment(fragment)
+        assert checker.text.strip()
+        plain = entry.plain()
+        assert plain and not LEAKED_COMMAND.search(plain) and not re.search(r"[{}<>]", plain)
+
+
+@needs_corpus
+def test_momentum_duplicate_key_warns_at_second_and_keeps_first() -> None:
+    name = "distillpub__post--momentum__public_index.html.bib"
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    lines = [number for number, line in enumerate(text.splitlines(), 1)
+             if "@article{flammarion2015averaging" in line]
+    bib = corpus(name)
+    duplicates = [d for d in bib.diagnostics if d.code == "duplicate-bib-key"]
+    assert len(duplicates) == 1
+    assert duplicates[0].severity is Severity.WARNING
+    assert duplicates[0].location.line == lines[1]
+    assert str(lines[0]) in duplicates[0].message
+    kept = bib.get("flammarion2015averaging")
+    assert kept.title == "From averaging to acceleration, there is only a step-size"
+    assert kept.location.line == lines[0]
+
+
+@needs_corpus
+def test_al_folio_front_matter_string_and_raw_utf8() -> None:
+    bib = corpus("alshedivat__al-folio___bibliography_papers.bib")
+    assert bib.diagnostics == ()  # front matter is no stray text; @string aps is defined
+    assert "Erwin Schrödinger" in bib.get("przibram1967letters").authors
+    assert bib.get("einstein1905molekularkinetischen").title.startswith("Über die von")
+    physrev = bib.get("PhysRev.47.777")
+    assert physrev.venue == "Phys. Rev."  # the trailing comma Google Scholar leaves is gone
+    assert physrev.doi == "10.1103/PhysRev.47.777"
+    assert physrev.details == "Vol 47(10), pp. 777–780"
+
+
+@needs_corpus
+def test_gnn_intro_double_escaped_name_renders_as_meant() -> None:
+    entry = corpus("distillpub__post--gnn-intro__data_bibliography.bib").get("Ying2019-gk")
+    assert "F d'Alché-Buc" in entry.editors
+    assert len(entry.editors) == 6
+
+
+@needs_corpus
+def test_arxiv_articles_without_journal_name_their_preprint() -> None:
+    gnn = corpus("distillpub__post--gnn-intro__data_bibliography.bib")
+    monti = gnn.get("Monti2018-ov")  # eprint only, no archivePrefix, no journal
+    assert monti.venue == "arXiv preprint arXiv:1806.00770"
+    assert monti.url == "https://arxiv.org/abs/1806.00770"
+    assert "arXiv preprint arXiv:1806.00770" in monti.html()
+    battaglia = gnn.get("Battaglia2018-pi")
+    assert battaglia.venue == "arXiv preprint arXiv:1806.01261"
+
+
+@needs_corpus
+@pytest.mark.parametrize(("name", "key", "count"), [
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Battaglia2018-pi", 27),
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Stokes2020-az", 20),
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Monti2018-ov", 6),
+    ("alshedivat__al-folio___bibliography_papers.bib", "przibram1967letters", 5),
+    ("alshedivat__al-folio___bibliography_papers.bib", "PhysRev.47.777", 3),
+    ("distillpub__post--feature-wise-transformations__public_bibliography.bib",
+     "vries2017modulating", 6),
+    ("distillpub__template__examples_bibliography.bib", "openai2018charter", 1),
+])
+def test_author_counts(name: str, key: str, count: int) -> None:
+    entry = corpus(name).get(key)
+    assert len(entry.authors) == count
+    assert entry.html().count(", ") >= count - 1
+
+
+@needs_corpus
+@pytest.mark.parametrize(("name", "key", "author"), [
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Monti2018-ov", "Stephan Günnemann"),
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Corso2020-py", "Petar Veličković"),
+    ("distillpub__post--gnn-intro__data_bibliography.bib", "Lample2019-jg", "François Charton"),
+    ("distillpub__post--feature-wise-transformations__public_bibliography.bib",
+     "vries2017modulating", "Jérémie Mary"),
+    ("distillpub__post--feature-wise-transformations__public_bibliography.bib",
+     "vries2017modulating", "Harm de Vries"),
+    ("distillpub__post--momentum__public_index.html.bib", "bubeck2015geometric",
+     "Sébastien Bubeck"),
+])
+def test_corpus_accents_and_particles_decode(name: str, key: str, author: str) -> None:
+    assert author in corpus(name).get(key).authors
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX decoding
+
+
+@pytest.mark.parametrize(("latex", "text"), [
+    (r"M{\"u}ller", "Müller"),
+    (r"M\"{u}ller", "Müller"),
+    (r"M\"uller", "Müller"),
+    (r"Garc{\'\i}a", "García"),
+    (r"Garc\'{\i}a", "García"),
+    (r"Erd{\H{o}}s", "Erdős"),
+    (r"Fran{\c c}ois", "François"),
+    (r"Fran\c{c}ois", "François"),
+    (r"Veli{\v c}kovi{\'c}", "Veličković"),
+    (r"Gau\ss", "Gauß"),
+    (r"{\O}ystein {\o}", "Øystein ø"),
+    (r"{\AA}ngstr{\"o}m \aa", "Ångström å"),
+    (r"{\L}ukasz \l", "Łukasz ł"),
+    (r"\ae\ \oe", "æ œ"),
+    ("Schrödinger", "Schrödinger"),
+    ("pages 1--10", "pages 1–10"),
+    ("yes---no", "yes—no"),
+    ("a~b", "a\u00a0b"),
+    (r"R\&D 50\% \$5 \_x \#1", "R&D 50% $5 _x #1"),
+    ("``quoted''", "“quoted”"),
+    (r"\emph{x} \textit{y} \textbf{z} \textsc{w}", "x y z w"),
+    (r"{\em emphasised} {\bf bold}", "emphasised bold"),
+    (r"\url{https://a.org/~x--y}", "https://a.org/~x--y"),
+    (r"\href{https://a.org}{the text}", "the text"),
+    (r"{{Protected}} {B}races", "Protected Braces"),
+    (r"$k$-means and $O(n \log n)$", "k-means and O(n log n)"),
+    (r"$\ell_1$, $L^2$, $\alpha$", "ℓ₁, L², α"),
+    (r"a \textbackslash{} b", "a \\ b"),
+    (r"d\textbackslashtextquotesingle", "d'"),
+    (r"Szemer\textbackslash'edi", "Szemerédi"),
+    (r"{\noopsort{b}}Zed", "Zed"),
+    (r"\unknowncommand{kept} text", "kept text"),
+    ("  lots \n of\t space  ", "lots of space"),
+    (r"\'{}", "´"),
+    ("", ""),
+])
+def test_latex_to_text(latex: str, text: str) -> None:
+    assert latex_to_text(latex) == text
+
+
+def test_decode_url_unescapes_but_keeps_url_characters() -> None:
+    assert decode_url(r"https://x.org/a\_b\%20--c~d") == "https://x.org/a_b%20--c~d"
+    assert decode_url(r"\url{https://x.org/p}") == "https://x.org/p"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab {}\\$^_~'`\"-@") + [r"\'", r"\emph", r"\c"]),
+                max_size=40).map("".join))
+def test_decoder_never_leaks_commands_or_braces(source: str) -> None:
+    text = latex_to_text(source)
+    if "textbackslash" not in source:
+        assert not LEAKED_COMMAND.search(text)
+    if "\\{" not in source and "\\}" not in source and "\\\\" not in source:
+        assert "{" not in text and "}" not in text
+
+
+# ---------------------------------------------------------------------------------------
+# Fixture files: formatting, names, fields
+
+
+def test_latex_fixture_fields() -> None:
+    bib = fixture("latex.bib")
+    assert bib.diagnostics == ()
+    entry = bib.get("accents")
+    assert entry.authors == (
+        "Klaus-Robert Müller", "José García", "Paul Erdős", "Øystein François", "Carl Gauß",
+        "Łukasz Kaiser", "Karl Åström", "Bernhard Schölkopf",
+    )
+    assert entry.title == ("Über Kernels, Mixtures and Bold Caps — a k-means ℓ₁–ℓ₂ study "
+                           "of “quoted” 100% & more\u00a0text")
+    assert entry.venue == "Advances in Neural Information Processing Systems 30"  # @string #
+    assert entry.entry_type == "inproceedings"
+    assert entry.year == "2017"
+    assert entry.url == "https://example.org/paper_one.pdf"
+    assert entry.doi == "10.5555/Test_Doi.1"
+    assert entry.details == "pp. 1–10"
+    assert entry.location.line == 4 and entry.location.column == 1
+
+
+def test_names_in_reading_order() -> None:
+    entry = fixture("latex.bib").get("names")
+    assert entry.authors == ("Laurens van der Maaten", "Ana de la Fuente", "John Smith, Jr.",
+                             "Ludwig van Beethoven", "Google Brain Team", "OpenAI")
+    assert entry.short_authors() == "van der Maaten et al."
+    assert entry.details == "Vol 12(3), pp. 45–67"
+
+
+def test_other_venues() -> None:
+    bib = fixture("latex.bib")
+    assert bib.get("arxiv").venue == "arXiv preprint arXiv:1905.12345"
+    assert bib.get("arxiv").url == "https://arxiv.org/abs/1905.12345"
+    blog = bib.get("blog")
+    assert blog.url == "https://blog.example.org/post_1" and blog.venue == ""
+    assert bib.get("thesis").venue == "PhD thesis, University of Somewhere"
+
+
+def test_html_format() -> None:
+    entry = fixture("latex.bib").get("names")
+    assert entry.html() == (
+        '<span class="ref-authors">Laurens van der Maaten, Ana de la Fuente, John Smith, Jr., '
+        'Ludwig van Beethoven, Google Brain Team, OpenAI</span>. '
+        '<span class="ref-year">2018</span>. <span class="ref-title">Names</span>. '
+        '<span class="ref-venue"><i>Journal of Names</i>, Vol 12(3), pp. 45–67</span>.'
+    )
+    assert entry.plain() == (
+        "Laurens van der Maaten, Ana de la Fuente, John Smith, Jr., Ludwig van Beethoven, "
+        "Google Brain Team, OpenAI. 2018. Names. Journal of Names, Vol 12(3), pp. 45–67."
+    )
+
+
+def test_title_links_to_url_and_doi_is_linked() -> None:
+    fragment = fixture("latex.bib").get("accents").html()
+    checker = check_fragment(fragment)
+    assert [link["href"] for link in checker.links] == [
+        "https://example.org/paper_one.pdf", "https://doi.org/10.5555/Test_Doi.1"]
+    assert fragment.endswith("doi:10.5555/Test_Doi.1</a>")
+
+
+def test_entry_with_nothing_still_renders() -> None:
+    entry = fixture("latex.bib").get("empty")
+    assert entry.html() == '<span class="ref-key">empty</span>'
+    assert entry.plain() == "empty"
+    assert entry.short_authors() == "empty"
+
+
+def make_entry(**fields) -> Entry:
+    bib = parse_bibliography("@misc{k,\n" + ",\n".join(
+        f"  {name} = {{{value}}}" for name, value in fields.items()) + "\n}\n", "t.bib")
+    return bib.get("k")
+
+
+@pytest.mark.parametrize(("author", "short"), [
+    ("Rudin, Cynthia", "Rudin"),
+    ("Lundberg, Scott and Lee, Su-In", "Lundberg and Lee"),
+    ("Marco Tulio Ribeiro and Sameer Singh and Carlos Guestrin", "Ribeiro et al."),
+    ("Rudin, Cynthia and others", "Rudin et al."),
+    ("Lundberg, Scott and Lee, Su-In and others", "Lundberg et al."),
+    ("{OpenAI}", "OpenAI"),
+])
+def test_short_authors(author: str, short: str) -> None:
+    assert make_entry(author=author, title="T").short_authors() == short
+
+
+def test_short_authors_falls_back_to_editors_title_then_key() -> None:
+    assert make_entry(editor="Doe, Jane", title="T").short_authors() == "Doe"
+    assert make_entry(title="Attention Is All You Need").short_authors() == "Attention Is All…"
+    assert make_entry(year="2020").short_authors() == "k"
+
+
+def test_editors_stand_in_for_missing_authors() -> None:
+    entry = make_entry(editor="Doe, Jane and Roe, Rick", title="Collected")
+    assert entry.plain() == "Jane Doe, Rick Roe (eds.). Collected."
+
+
+def test_et_al_in_full_reference() -> None:
+    entry = make_entry(author="Doe, Jane and others", title="T")
+    assert entry.authors == ("Jane Doe",)
+    assert entry.plain().startswith("Jane Doe, et al. ")
+
+
+def test_entries_are_picklable_and_frozen() -> None:
+    bib = fixture("latex.bib")
+    copy = pickle.loads(pickle.dumps(bib))
+    assert copy.entries == bib.entries
+    assert copy.get("accents").html() == bib.get("accents").html()
+    with pytest.raises(AttributeError):
+        bib.get("accents").title = "changed"  # type: ignore[misc]
+
+
+def test_keys_are_case_sensitive_and_case_variants_are_duplicates() -> None:
+    bib = parse_bibliography("@misc{Smith2020, title={A}}\n@misc{smith2020, title={B}}\n",
+                             "t.bib")
+    assert bib.get("Smith2020").title == "A"
+    assert bib.get("smith2020") is None
+    assert codes_and_lines(bib) == [("duplicate-bib-key", 2)]
+
+
+# ---------------------------------------------------------------------------------------
+# Broken and hostile input
+
+
+def test_broken_fixture_reports_each_problem_and_recovers() -> None:
+    bib = fixture("broken.bib")
+    assert codes_and_lines(bib) == [
+        ("bad-bibtex", 7),   # stray text after the first entry
+        ("bad-bibtex", 9),   # entry whose title brace never closes (swallows its own fields)
+        ("bad-bibtex", 16),  # missing comma: located where the next field starts
+        ("bad-bibtex", 19),  # entry without a key
+    ]
+    assert all(d.is_error for d in bib.diagnostics)
+    assert list(bib.entries) == ["first2020", "unclosed2021", "missingcomma2022", "last2024"]
+    assert bib.get("missingcomma2022").title == "Missing Comma"
+    assert bib.get("last2024").title == "The Last"
+    assert "title" in bib.diagnostics[1].hint
+
+
+@pytest.mark.parametrize(("text", "line", "column", "words"), [
+    pytest.param("@misc{a, title={A}}\n@misc{b,\n  title = {B {x}\n\n@misc{c, title={C}}\n",
+                 2, 1, "never ends", id="unclosed-value"),
+    pytest.param("@misc{a, title={A},\n  year=2000\n\n@misc{c, title={C}}\n",
+                 1, 1, "not closed", id="unclosed-entry"),
+    pytest.param("@misc{a,\n  title = {A}\n  year = 2000\n}\n", 3, 3, "','", id="missing-comma"),
+    pytest.param("@misc{a, title={A}}\ngarbage here\n@misc{c, title={C}}\n",
+                 2, 1, "outside", id="garbage"),
+    pytest.param("@misc{a, title={A}}, year = {2000}}\n", 1, 20, "outside", id="early-close"),
+    pytest.param("@misc{\n  title = {No key}\n}\n", 1, 1, "no key", id="no-key"),
+    pytest.param("@misc{, title = {No key}}\n", 1, 1, "no key", id="empty-key"),
+    pytest.param('@misc{a,\n  title = "A {b} ,\n  year = 2000\n}\n', 4, 1, "'}'",
+                 id="quote-never-closed"),
+    pytest.param("@misc{a, title={A}}\n@ foo\n", 2, 1, "entry type", id="lone-at"),
+    pytest.param("@misc{a,\n  title={A},\n% note = {x},\n}\n", 3, 1, "%", id="percent-inside"),
+    pytest.param("@misc{a,\n  title = ,\n}\n", 2, 11, "no value", id="no-value"),
+])
+def test_malformed_input_gives_located_bad_bibtex(text: str, line: int, column: int,
+                                                  words: str) -> None:
+    bib = parse_bibliography(text, "broken.bib")
+    errors = [d for d in bib.diagnostics if d.is_error]
+    assert len(errors) == 1, [d.format() for d in bib.diagnostics]
+    problem = errors[0]
+    assert problem.code == "bad-bibtex"
+    assert (problem.location.path, problem.location.line, problem.location.column) == (
+        "broken.bib", line, column)
+    assert words in problem.message
+
+
+def test_unclosed_entry_does_not_swallow_the_rest() -> None:
+    text = "@misc{a,\n  title = {A\n\n@misc{b, title={B}}\n@misc{c, title={C}}\n"
+    bib = parse_bibliography(text, "t.bib")
+    assert list(bib.entries) == ["a", "b", "c"]
+    assert bib.get("b").title == "B"
+
+
+def test_hostile_fields_are_escaped_and_unsafe_urls_dropped() -> None:
+    bib = fixture("hostile.bib")
+    entry = bib.get("hostile")
+    fragment = entry.html()
+    assert "<script" not in fragment and "<img" not in fragment and "<b>" not in fragment
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in fragment
+    assert entry.url is None and bib.get("datauri").url is None
+    assert "javascript" not in fragment
+    checker = check_fragment(fragment)
+    assert checker.links == []
+    assert "<script>alert(1)</script>" in checker.text  # shown as text, exactly as written
+    assert codes_and_lines(bib) == [("unsafe-url", 5), ("unsafe-url", 11)]
+    assert all(d.severity is Severity.WARNING for d in bib.diagnostics)
+
+
+def test_quotes_in_url_stay_inside_the_attribute() -> None:
+    fragment = fixture("hostile.bib").get("quotes").html()
+    checker = check_fragment(fragment)
+    assert checker.links == [{"href": 'https://example.org/a"onmouseover="alert(1)'}]
+
+
+def test_diagnostic_text_is_printable() -> None:
+    bib = parse_bibliography("@misc{a, url = {javascript:\x1b[31mred}}\n", "t.bib")
+    assert "\x1b" not in bib.diagnostics[0].message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "@misc{", "@article{k,", "@string{s=", "@comment{", "title", "author", " = ", "{", "}",
+    '"', ",", "\n", "x", "\\'", "\\emph", "<b>", "javascript:", "http://a.b", " and ",
+    "others", "#", "@", "%", "---\n",
+]), max_size=40).map("".join))
+def test_never_raises_and_always_renders_well_formed(text: str) -> None:
+    bib = parse_bibliography(text, "t.bib")
+    for entry in bib.entries.values():
+        check_fragment(entry.html())
+        entry.plain()
+        entry.short_authors()
+    assert all(d.location is not None for d in bib.diagnostics)
+
+
+# ---------------------------------------------------------------------------------------
+# Other syntax
+
+
+def test_comment_preamble_months_and_undefined_strings() -> None:
+    text = (
+        "@preamble{\"\\newcommand{\\noopsort}[1]{}\"}\n"
+        "@comment{ @misc{hidden, title={H}} }\n"
+        "% a comment line\n"
+        "@string{j = {Journal}}\n"
+        "@article{a, title={A}, journal = j # { of Things}, month = may, publisher = nope}\n"
+    )
+    bib = parse_bibliography(text, "t.bib")
+    assert list(bib.entries) == ["a"]
+    assert bib.get("a").venue == "Journal of Things"
+    assert codes_and_lines(bib) == [("undefined-bib-string", 5)]
+    assert not bib.diagnostics[0].is_error
+
+
+def test_duplicate_field_warns_and_keeps_first() -> None:
+    bib = parse_bibliography("@misc{a,\n  title={One},\n  title={Two}\n}\n", "t.bib")
+    assert bib.get("a").title == "One"
+    assert codes_and_lines(bib) == [("duplicate-bib-field", 3)]
+
+
+def test_parentheses_and_crlf_and_bom() -> None:
+    bib = parse_bibliography("\ufeff@misc(a, title={A})\r\n\r\n@misc{b, title={B}\r\n",
+                             "t.bib")
+    assert list(bib.entries) == ["a", "b"]
+    assert codes_and_lines(bib) == [("bad-bibtex", 3)]
+
+
+def test_strict_mode_is_left_alone() -> None:
+    before = pybtex.errors.strict
+    pybtex.errors.set_strict_mode(True)
+    try:
+        bib = parse_bibliography("@misc{a, title={A}}\n@misc{a, title={B}}\n", "t.bib")
+        assert codes_and_lines(bib) == [("duplicate-bib-key", 2)]
+        assert pybtex.errors.strict is True
+        assert pybtex.errors.captured_errors is None
+    finally:
+        pybtex.errors.set_strict_mode(before)
+
+
+def test_three_hundred_entries() -> None:
+    entries = [
+        f"@article{{key{index},\n  author = {{M{{\\\"u}}ller, Anna and Doe, John}},\n"
+        f"  title = {{Title {index}}},\n  journal = {{Journal}},\n  year = {2000 + index % 20},"
+        f"\n  pages = {{1--10}},\n  doi = {{10.1234/x.{index}}}\n}}\n"
+        for index in range(300)
+    ]
+    bib = parse_bibliography("\n".join(entries), "big.bib")
+    assert len(bib.entries) == 300 and bib.diagnostics == ()
+    assert bib.get("key299").location.line == 299 * 9 + 1
+    assert bib.get("key7").authors == ("Anna Müller", "John Doe")
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def test_load_is_memoised_by_content(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text("@misc{a, title={A}}\n", encoding="utf-8")
+    first = load_bibliography(path, "refs.bib")
+    assert load_bibliography(path, "refs.bib") is first
+    path.write_text("@misc{a, title={Changed}}\n", encoding="utf-8")
+    assert load_bibliography(path, "refs.bib").get("a").title == "Changed"
+
+
+def test_load_locates_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.bib"
+    path.write_bytes("@misc{a,\n  author = {M\u00fcller, Anna}\n}\n".encode("latin-1"))
+    bib = load_bibliography(path, "latin1.bib")
+    problems = [d for d in bib.diagnostics if d.code == "bad-encoding"]
+    assert len(problems) == 1 and problems[0].is_error
+    assert (problems[0].location.line, problems[0].location.column) == (2, 14)
+    assert "a" in bib.entries  # the rest of the file is still read
+
+
+def test_load_missing_file_is_a_diagnostic(tmp_path: Path) -> None:
+    bib = load_bibliography(tmp_path / "nope.bib", "nope.bib")
+    assert bib.entries == {}
+    assert [d.code for d in bib.diagnostics] == ["missing-bibliography"]
