@@ -20,6 +20,7 @@ from .cache import Cache
 from .config import SiteConfig, load_config
 from .content import discover, parse_post
 from .errors import Diagnostic, DistillgenError, SourceLocation
+from .linkcheck import check_links, unused_entries
 from .model import Post, RenderedPost
 from .parallel import default_workers, render_posts
 from .plan import Plan, plan_output
@@ -138,6 +139,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         unknown_citation=config.unknown_citation,
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
+        post_urls={p.source_path: str(p.url_path) for p in posts},
     )
     cache = Cache(config.cache_path(), "posts") if use_cache else None
     rendered, render_stats = render_posts(posts, context, cache=cache,
@@ -160,12 +162,19 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
                        image_urls)
     result.site, result.plan = site, plan
+    late = check_links(site, plan)
+    if not write and site_bib is not None:
+        late += unused_entries(site, site_bib.entries)
+    result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *late])
+    if strict and result.diagnostics:
+        result.seconds = time.perf_counter() - started
+        return result
     result.stats["tags"] = len(site.tags)
     result.stats["files"] = len(plan)
     if write:
         from .write import write_output
 
-        stats = write_output(plan, out_dir)
+        stats = write_output(plan, out_dir, site_root=config.root)
         result.stats["written"] = stats.written
         result.written = True
     result.seconds = time.perf_counter() - started

@@ -7,8 +7,8 @@ mistake at once. Internal bugs are not diagnostics: they stay ordinary traceback
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 class Severity(enum.Enum):

@@ -107,8 +107,8 @@ class RenderedPost:
     footnotes_html: tuple[tuple[int, str], ...] = ()
     """(number, note HTML) for the appendix."""
     assets: tuple[AssetRef, ...] = ()
-    links: tuple[str, ...] = ()
-    """Every href in the body, for link checking."""
+    links: tuple[tuple[str, int, int], ...] = ()
+    """(href, line, column) of every link in the body, for link checking."""
     anchors: tuple[str, ...] = ()
     """Every id in the body."""
     diagnostics: tuple[Diagnostic, ...] = ()
@@ -118,6 +118,8 @@ class RenderedPost:
     """One plain-text line per cited work, for Google Scholar ``citation_reference``."""
     image: PurePosixPath | None = None
     """Output path of the post's local preview image (front matter ``image``)."""
+    feed_html: str = ""
+    """The body for feeds: no hover cards or margin notes, notes and references at the end."""
     keys_looked_up: tuple[str, ...] = ()
     """Every citation key the post asked the bibliography for, found or not (sorted)."""
     files_looked_up: tuple[str, ...] = ()

@@ -33,13 +33,24 @@ def code_version() -> str:
 
     from . import __version__
 
-    parts = [__version__]
+    parts = [__version__, _source_digest()]
     for package in ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "pybtex"):
         try:
             parts.append(f"{package}={metadata.version(package)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{package}=?")
     return ";".join(parts)
+
+
+def _source_digest() -> str:
+    """A hash of distillgen's own code, so an edited (or editable-installed) copy never reuses
+    results rendered by different code."""
+    from pathlib import Path
+
+    package = Path(__file__).parent
+    files = sorted(package.rglob("*.py"))
+    return digest(*(part for f in files for part in (f.relative_to(package).as_posix(),
+                                                      f.read_bytes())))
 
 
 def post_key(post: Post, context: RenderContext) -> str:
@@ -63,6 +74,7 @@ def dependency_digest(rendered: RenderedPost, context: RenderContext) -> str:
     for path in rendered.files_looked_up:
         parts.append(path)
         parts.append(repr(context.assets_on_disk.get(path)))
+        parts.append(context.post_urls.get(path, "-"))
     return digest(*parts)
 
 

@@ -23,7 +23,7 @@ from .model import RenderedPost
 from .templates import relative_url, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def absolute_url(config: SiteConfig, target: str) -> str:

@@ -37,6 +37,8 @@ class RenderContext:
     unknown_citation: str = "error"
     content_dir: str = "content"
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
+    post_urls: Mapping[str, str] = field(default_factory=dict)
+    """Source path -> page folder of every post, for links between posts."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,12 +95,14 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         content_dir=PurePosixPath(context.content_dir),
         page_dir=post.url_path,
         assets_on_disk=context.assets_on_disk,
+        post_urls=context.post_urls,
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)
     body_html = md.renderer.render(tokens, md.options, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
+    feed_html = _feed_html(md, tokens, env, state, lookup)
     _report_unknown_notes(state, tokens, env)
     _check_preview_image(post, state)
     bibliography = tuple(
@@ -113,15 +117,39 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         bibliography_html=bibliography,
         footnotes_html=notes,
         assets=tuple(state.assets[k] for k in sorted(state.assets)),
-        links=tuple(_hrefs(tokens)),
+        links=tuple(state.links),
         anchors=tuple(_ids(tokens)),
         diagnostics=tuple(state.diagnostics),
         summary_text=_summary(tokens),
         reference_meta=references,
         image=state.extra.get("image"),
+        feed_html=feed_html,
         keys_looked_up=tuple(sorted(keys_looked_up)),
         files_looked_up=tuple(sorted(state.files_looked_up)),
     )
+
+
+def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState, lookup) -> str:
+    """The body for feed readers, which ignore our CSS: no hover cards or margin notes;
+    notes and references follow the text as lists."""
+    diagnostics_before = len(state.diagnostics)
+    state.for_feed = True
+    try:
+        body = md.renderer.render(tokens, md.options, env)
+        notes = render_appendix_notes(md, env)
+    finally:
+        state.for_feed = False
+        del state.diagnostics[diagnostics_before:]  # already reported by the page render
+    parts = [body]
+    if notes:
+        parts.append("<h2>Notes</h2>\n<ol>")
+        parts += [f'<li value="{number}">{note}</li>' for number, note in notes]
+        parts.append("</ol>")
+    if state.cited:
+        parts.append("<h2>References</h2>\n<ol>")
+        parts += [f"<li>{lookup(key).html()}</li>" for key in state.cited]
+        parts.append("</ol>")
+    return "\n".join(parts)
 
 
 def _report_unknown_notes(state: RenderState, tokens: list[Token], env) -> None:
@@ -157,13 +185,6 @@ def _check_preview_image(post: Post, state: RenderState) -> None:
         resolved = resolve_local_file(state, post.meta.image, None)
         if resolved is not None:
             state.extra["image"] = resolved[2]
-
-
-def _hrefs(tokens: list[Token]):
-    for token in tokens:
-        for child in token.children or []:
-            if child.type == "link_open" and child.attrGet("href"):
-                yield str(child.attrGet("href"))
 
 
 def _ids(tokens: list[Token]):

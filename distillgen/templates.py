@@ -66,7 +66,7 @@ def isodate(value: dt.datetime | dt.date) -> str:
 
 def rfc3339(value: dt.datetime) -> str:
     """``2024-03-12T00:00:00Z`` for feeds and sitemaps."""
-    utc = value.astimezone(dt.timezone.utc)
+    utc = value.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

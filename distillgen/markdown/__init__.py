@@ -17,6 +17,7 @@ from .citations import citations_plugin
 from .figures import figures_plugin
 from .headings import headings_plugin
 from .highlight import markdown_highlighter
+from .links import links_plugin
 from .locations import assign_lines
 from .math_plugin import math_plugin
 from .sidenotes import sidenotes_plugin
@@ -39,6 +40,7 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> Mar
     md.use(attrs_plugin)
     md.use(attrs_block_plugin)
     md.use(figures_plugin)
+    md.use(links_plugin)
     md.use(headings_plugin)
     md.core.ruler.after("inline", "dg_assign_lines", assign_lines)
     return md

@@ -176,8 +176,10 @@ def _report_unknown(state: RenderState, token: Token, key: str) -> None:
 
 def _cite_link(state: RenderState, entry: CitableEntry, text: str) -> str:
     """A link to the reference, the hover card beside it, wrapped so CSS can pair them."""
-    card_id = state.next_id("cite-card")
     anchor = anchor_id(entry.key)
+    if state.for_feed:
+        return f'<a class="citation-link" href="#ref-{anchor}">{text}</a>'
+    card_id = state.next_id("cite-card")
     back_target = ""
     if entry.key not in state.cite_anchors and not state.in_appendix:
         state.cite_anchors.add(entry.key)
@@ -223,7 +225,8 @@ def _render_parenthetical(state: RenderState,
             continue
         if author_year:
             year = html.escape(entry.year or "n.d.")
-            label = year if item.suppress_author else f"{html.escape(entry.short_authors())}, {year}"
+            authors = html.escape(entry.short_authors())
+            label = year if item.suppress_author else f"{authors}, {year}"
         else:
             label = str(state.cited[entry.key])
         parts.append(prefix + _cite_link(state, entry, label) + suffix)

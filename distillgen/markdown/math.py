@@ -1,57 +1,66 @@
-"""TeX to MathML that is either right or a located error, never silently wrong.
+r"""TeX to MathML that is either right or a located error, never silently wrong.
 
-latex2mathml does the conversion; this module stands around it in three steps.
+latex2mathml (3.81) does the conversion; this module stands around it in three steps.
 
 1. **Rewrite** (one pass over a regex tokenisation, which also validates). Each rewrite
    exists because latex2mathml, run on real posts, produced wrong or broken output:
 
-   - ``aligned``, ``align``, ``align*``, ``flalign``, ``alignat``, ``alignedat`` -> its
-     ``align*`` table (right/left column pairs, display style). ``aligned`` alone leaked a
-     raw ``&`` as ``<mi>&</mi>``.
-   - ``gathered``, ``gather``, ``multline`` -> ``\\displaylines``; ``equation`` -> a group;
-     ``eqnarray`` -> ``array{rcl}``; ``dcases`` -> ``cases``. Unknown environments were
-     silently dropped; here they are errors.
-   - ``\\\\[0.4em]`` -> ``\\\\``: the row-spacing option leaked into the next cell as text.
-   - ``\\operatorname``, ``\\operatorname*``, ``\\operatornamewithlimits``, ``\\mathop`` with a
-     text body -> one operator whose text is exact (``arg\\,min`` keeps its thin space), with
-     ``\\limits`` added before a sub/superscript for the starred forms so the limits sit
-     under it. latex2mathml garbled any body that was not plain letters.
-   - ``\\arg`` (missing: leaked as ``<mi>\\arg</mi>``) -> ``\\operatorname{arg}``;
-     ``\\lim``, ``\\max``, ``\\argmin``, ``\\Pr`` ... followed by ``_``/``^`` -> an operator with
-     movable limits, so display math puts the limits under it as TeX does.
-   - ``\\big``-family followed by a delimiter command (``\\big\\vert``, ``\\Big\\{``) -> the
-     delimiter character: the command name leaked as text. ``\\big.`` -> nothing.
-   - ``\\color{c}{x}`` -> ``\\textcolor{c}{x}`` (colours x, as MathJax-written posts mean);
-     ``\\color{c}`` as a switch, ``\\scriptstyle``/``\\displaystyle``/sizes/``\\rm``-style
-     fonts -> wrapped in a group that ends where TeX's scope ends (``}``, ``&``, ``\\\\``,
-     ``\\end``, ``\\right``). latex2mathml let the switch swallow the rest of an environment,
+   - ``aligned``, ``align(*)``, ``flalign(*)``, ``alignat(*)``, ``alignedat`` -> its ``align*``
+     table (right/left column pairs, display style, no numbers): ``aligned`` leaked a raw ``&``.
+     ``gathered``, ``gather(*)``, ``multline(*)`` -> ``\displaylines``; ``equation(*)`` -> a
+     group; ``eqnarray(*)`` -> ``array{rcl}``; ``dcases`` -> ``cases``; a ``[t]`` placement
+     option is dropped. Unknown environments were silently dropped: here they are errors.
+   - ``\\[0.4em]`` -> ``\\``: the row-spacing option leaked into the next cell as text.
+   - ``\substack{…}``, ``\matrix{…}``, ``\cases{…}`` ... are wrapped in a group: they
+     swallowed everything after their argument.
+   - ``\operatorname``, ``\operatorname*``, ``\operatornamewithlimits``, ``\mathop`` with a
+     text body -> one ``<mo>`` with the exact text (``arg\,min`` keeps its thin space; any
+     non-letter body goes through a placeholder name restored afterwards), with ``\limits``
+     added before a sub/superscript for the starred forms so limits sit under it. The
+     library garbled any body that was not plain letters and put ``<mrow>`` inside ``<mo>``.
+   - ``\arg`` (missing: ``<mi>\arg</mi>``) -> ``\operatorname{arg}``; ``\lim``, ``\max``,
+     ``\argmin``, ``\Pr``, ``\det`` ... before ``_``/``^`` -> an operator with movable limits
+     (under it in display math, as in TeX; they came out as plain subscripts).
+   - ``\big``-family + delimiter command (``\big\vert``, ``\Big\{``) -> the delimiter
+     character (the command name leaked as text); ``\big.`` -> nothing; ``\left<`` ->
+     ``\left\langle``.
+   - ``\color{c}{x}`` -> ``\textcolor{c}{x}`` (colours x, as MathJax-written posts mean);
+     ``\color{c}`` as a switch, ``\scriptstyle``/``\displaystyle``, sizes and ``\rm``-style
+     fonts -> wrapped in a group that ends where TeX's scope ends (``}``, ``&``, ``\\``,
+     ``\end``, ``\right``). The library let a switch swallow the rest of an environment,
      cell separators included, or applied it to nothing inside a table cell.
-   - ``\\text``-family bodies are rewritten: escapes (``\\%``, ``\\{``, ``\\textbackslash``),
-     ``~``, dashes and quotes become characters, nested ``\\textbf{}`` and ``$…$`` split into
-     separate pieces; latex2mathml cut a body at its first ``}`` and printed ``$`` signs.
-   - ``\\tag{…}`` is lifted out (see the output), ``\\label{…}``, ``\\nonumber``, ``\\notag``,
-     ``\\/`` and ``\\-`` are dropped; ``\\textbackslash`` -> ``\\backslash``; ``\\mathds`` ->
-     ``\\mathbb``; ``\\not=`` -> ``\\neq``; ``\\left<`` -> ``\\left\\langle``.
-   - Validation on the way: balanced braces, ``\\begin``/``\\end`` pairs, ``\\left``/``\\right``
-     pairs, ``&`` only in tables, a delimiter after ``\\left``, an argument after ``^``/``_``,
-     every command known (else "did you mean"), no bare ``$`` (write ``\\$``), no macro
-     definitions. All with the offset of the culprit in the source.
+   - ``\text``-family bodies: escapes (``\%``, ``\{``, ``\textbackslash``), ``~``, dashes and
+     quotes become characters, spaces collapse, nested ``\textbf{}`` and ``$…$`` become
+     separate pieces. The library cut a body at its first ``}`` and printed ``$`` signs.
+   - ``\tag{…}`` is lifted out (see below); ``\label{…}``, ``\nonumber``, ``\notag``, ``\/``,
+     ``\-`` are dropped; ``\textbackslash`` -> ``\backslash``; ``\mathds`` -> ``\mathbb``;
+     ``\sim`` -> ``\thicksim`` (the table maps ``\sim`` to "~"); ``\not=`` -> ``\neq``.
+   - Checked on the way, each with the offset of the culprit: balanced braces,
+     ``\begin``/``\end`` and ``\left``/``\right`` pairs, ``&`` only in tables, no ``\\``
+     inside ``\left … \right``, a delimiter after ``\left``, every argument of ``\frac``,
+     ``\hat``, ``^``, ``\sqrt`` ... present, lengths that are lengths, array column specs,
+     colours, every command known (else a "did you mean"), no bare ``$`` (``\$`` is a
+     dollar sign), no macro definitions, and no ``\colorbox``, ``\genfrac``, ``\raise``,
+     ``\href``-like commands the library mangles.
 
-2. **Convert** with ``latex2mathml.converter.convert_to_element``; any exception it raises
+2. **Convert** with ``latex2mathml.converter.convert_to_element``; every exception it raises
    becomes a :class:`MathError`.
 
-3. **Check and polish** the element tree: decode latex2mathml's entity strings, reject any
-   leaked ``\\command`` or raw ``&``, reject scripts and fractions with a missing part and
-   token elements holding markup, turn ``mathvariant`` letters into Unicode math letters (the
-   attribute is ignored by Chromium), make ``\\big`` delimiters stretchy. Then serialise by
-   hand: one line, escaped, explicit end tags, deterministic.
+3. **Check and polish** the element tree: decode the library's entity strings, reject any
+   leaked ``\command`` or raw ``&`` and any script, fraction or root with a missing part,
+   or token element holding markup. Fix what browsers would show wrongly: ``mathvariant``
+   letters become Unicode math letters (Chromium ignores the attribute), ``\big``
+   delimiters become stretchy, accents are marked as accents, a few symbols get TeX's
+   class (``\infty`` ordinary, ``\pm``/``\implies`` operators, ``\langle`` a fence),
+   and operator names get TeX's thin spaces (``<mi>log</mi><mi>p</mi>`` reads "logp").
+   Then serialise by hand: one line, escaped, explicit end tags, deterministic.
 
 Output: ``<math display="block|inline"><semantics>CONTENT<annotation
-encoding="application/x-tex">TEX</annotation></semantics></math>``. A ``\\tag{1}`` in display
-math is returned as ``<span class="math-tag">(1)</span>`` right AFTER ``</math>`` (``\\tag*``
-without the parentheses), for CSS to place as an equation number; MathML has no portable
-equation-number mechanism and an ``mtable`` label would force a table around every tagged
-formula.
+encoding="application/x-tex">TEX</annotation></semantics></math>``, the TeX escaped, its
+newlines as ``&#10;``. A ``\tag{1}`` in display math comes back as
+``<span class="math-tag">(1)</span>`` right AFTER ``</math>`` (``\tag*{x}`` without the
+parentheses) for CSS to place as an equation number: MathML has no portable equation-number
+mechanism and an ``mlabeledtr`` would force a table around every tagged formula.
 """
 
 from __future__ import annotations
@@ -897,6 +906,9 @@ class _Rewriter:
                 continue
             if text in _TEXT_ESCAPES:
                 buffer.append(_TEXT_ESCAPES[text])
+                if text[1:].isalpha():  # TeX drops the spaces after a control word
+                    index = self._skip_space(index + 1, end)
+                    continue
             elif text[0] == "\\" and len(text) > 1:
                 raise self._error(f"{text} cannot be used inside text", index,
                                   "put math inside the text between $…$, e.g. "

@@ -84,11 +84,11 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
     sub = token.meta.get("subId", 0)
     ref_id = f"fnref-{number}" if sub == 0 else f"fnref-{number}-{sub}"
     notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
-    if not state.in_sidenote:
+    if not state.in_sidenote and not state.for_feed:
         state.extra.setdefault(REF_IDS_KEY, {}).setdefault(number, []).append(ref_id)
-    if state.in_sidenote or sub > 0:
+    if state.in_sidenote or sub > 0 or state.for_feed:
         # A note referenced again, or from inside a note: a plain marker, no second copy.
-        anchor = "" if state.in_sidenote else f' id="{ref_id}"'
+        anchor = "" if state.in_sidenote or state.for_feed else f' id="{ref_id}"'
         return (f'<sup class="footnote-ref"><a href="#fn-{number}"{anchor}>{number}</a></sup>')
     state.in_sidenote += 1
     try:

@@ -57,7 +57,8 @@ class RenderState:
     """Output folder of the page, relative to the output root (for relative URLs)."""
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     """Every file a post may reference, by path relative to the site root."""
-    convert_math: Callable[[str, bool], str] | None = None
+    post_urls: Mapping[str, str] = field(default_factory=dict)
+    """Every post's source path -> its page folder (``content/blog/a.md`` -> ``blog/a``)."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cited: dict[str, int] = field(default_factory=dict)
@@ -65,12 +66,16 @@ class RenderState:
     cite_anchors: set[str] = field(default_factory=set)
     """Keys whose first in-text citation already carries the back-link target id."""
     assets: dict[str, AssetRef] = field(default_factory=dict)
+    links: list[tuple[str, int, int]] = field(default_factory=list)
+    """(href, line, column) of every link in the body, for the link checker."""
     files_looked_up: set[str] = field(default_factory=set)
     """Site paths the post asked for, found or not (the cache depends on them)."""
     ids_used: int = 0
     """Counter for unique element ids (hover cards, notes)."""
     in_sidenote: int = 0
     """Depth of sidenote rendering; notes referenced inside a note are not expanded again."""
+    for_feed: bool = False
+    """Rendering the feed copy: plain citation links and note markers, no hover cards."""
     in_appendix: bool = False
     """Rendering the appendix copy of the notes: no element ids (they exist in the body)."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""Internal links and anchors checked against the planned site, before anything is written.
+
+A relative link in a post must lead to a file the build produces, and a ``#fragment`` to an
+id on that page; otherwise the author gets a located ``broken-link`` warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+from .assemble import Site
+from .errors import Diagnostic, SourceLocation, warning
+
+_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+_ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+
+Plan = Mapping[PurePosixPath, bytes | Path]
+
+
+def _ids_of(plan: Plan, page: PurePosixPath) -> set[str]:
+    content = plan.get(page)
+    if not isinstance(content, bytes):
+        return set()
+    return {next(g for g in m.groups() if g is not None).decode("utf-8", "replace")
+            for m in _ID_RE.finditer(content)}
+
+
+def _target_page(plan: Plan, page_dir: str, path: str) -> PurePosixPath | None:
+    """The planned file a relative link from ``page_dir`` leads to, or None."""
+    joined = posixpath.normpath(posixpath.join(page_dir, unquote(path)))
+    if joined.startswith(".."):
+        return None
+    candidates = [joined] if not path.endswith("/") else []
+    candidates.append(posixpath.join(joined, "index.html") if joined != "." else "index.html")
+    for candidate in candidates:
+        if PurePosixPath(candidate) in plan:
+            return PurePosixPath(candidate)
+    return None
+
+
+def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
+    """A warning for every relative link or fragment in a post that leads nowhere."""
+    ids = functools.lru_cache(maxsize=None)(lambda page: _ids_of(plan, page))
+    problems = []
+    for rendered in site.posts:
+        page_dir = str(rendered.post.url_path)
+        own_page = PurePosixPath(page_dir) / "index.html"
+        for href, line, column in rendered.links:
+            if not href or _EXTERNAL_RE.match(href):
+                continue
+            path, _, fragment = href.partition("#")
+            path = path.split("?", 1)[0]
+            target = own_page if not path else _target_page(plan, page_dir, path)
+            where = SourceLocation(rendered.post.source_path, line, column)
+            if target is None:
+                problems.append(warning("broken-link", f"link to `{href}` leads nowhere", where,
+                                        hint="relative links resolve from the post's page "
+                                             f"`{page_dir}/`; link to a .md file to reach a post"))
+            elif fragment and unquote(fragment) not in ids(target):
+                problems.append(warning("broken-anchor",
+                                        f"`#{fragment}` is not an id on `{target}`", where))
+    return problems
+
+
+def unused_entries(site: Site, entries: Mapping[str, object]) -> list[Diagnostic]:
+    """A warning per bibliography entry no published post cites (``distillgen check``)."""
+    cited = {key for post in site.posts for key in post.citations}
+    return [warning("unused-bib-entry", f"`{key}` is never cited", entry.location)
+            for key, entry in entries.items() if key not in cited]

@@ -1,0 +1,63 @@
+"""Links: located for the link checker, and links to other posts' Markdown files rewritten.
+
+Authors may link to a post by its source file (``[see](other-post.md#section)``), which keeps
+working in an editor and on GitHub; the built site gets the relative URL of that post's page.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline.link import link as link_rule
+from markdown_it.token import Token
+
+from .locations import replace_inline_rule
+from .state import state_of
+
+_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+
+
+def links_plugin(md: MarkdownIt) -> None:
+    """Located links, with ``.md`` targets rewritten to page URLs."""
+    replace_inline_rule(md, "link", link_rule)
+    default_open = md.renderer.rules.get("link_open")
+
+    def render_link_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+        token = tokens[idx]
+        href = str(token.attrGet("href") or "")
+        rewritten = rewrite_post_link(env, href, token)
+        if rewritten is not None:
+            token.attrSet("href", rewritten)
+        state = state_of(env)
+        if not state.in_appendix and not state.for_feed:
+            location = state.location(token)
+            state.links.append((str(token.attrGet("href")), location.line, location.column))
+        if default_open is not None:
+            return default_open(tokens, idx, options, env)
+        return self.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("link_open", render_link_open)
+
+
+def rewrite_post_link(env, href: str, token: Token) -> str | None:
+    """The page URL for a link to another post's ``.md`` file; None to leave it alone."""
+    if not href or _EXTERNAL_RE.match(href) or href.startswith("#"):
+        return None
+    path, _, fragment = href.partition("#")
+    if not unquote(path).endswith(".md"):
+        return None
+    state = state_of(env)
+    joined = posixpath.normpath(posixpath.join(str(state.source_dir), unquote(path)))
+    state.files_looked_up.add(joined)
+    target = state.post_urls.get(joined)
+    if target is None:
+        state.report("broken-link", f"link to `{path}`, which is not a post of this site",
+                     token, hint="link to a Markdown file under the content folder",
+                     warning=True)
+        return None
+    url = posixpath.relpath(target, str(state.page_dir)) + "/"
+    return url + (f"#{fragment}" if fragment else "")
