@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import RenderedPost
+from .model import Post, RenderedPost
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,11 @@ class Site:
     include_drafts: bool = False
 
 
-def newest_first(post: RenderedPost) -> tuple:
-    meta = post.post.meta
-    return (-meta.pub_date.timestamp(), meta.title.casefold(), post.post.source_path)
+def newest_first(item: RenderedPost | Post) -> tuple:
+    """Sort key: newest first, ties by title, then by path (never by chance)."""
+    post = item.post if isinstance(item, RenderedPost) else item
+    meta = post.meta
+    return (-meta.pub_date.timestamp(), meta.title.casefold(), post.source_path)
 
 
 def assemble_site(rendered: list[RenderedPost], *, include_drafts: bool = False,

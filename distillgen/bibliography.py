@@ -793,8 +793,10 @@ _CACHE_LIMIT = 32
 _CACHE_LOCK = threading.Lock()
 
 
-def load_bibliography(file: pathlib.Path, display_path: str) -> Bibliography:
-    """Read a ``.bib`` (UTF-8) and parse it; the same bytes are parsed once per process.
+def load_bibliography(file: pathlib.Path, display_path: str, disk_cache=None,
+                      code_version: str = "") -> Bibliography:
+    """Read a ``.bib`` (UTF-8) and parse it; the same bytes are parsed once per process, and
+    once per ``disk_cache`` (a :class:`distillgen.cache.Cache`) across builds.
 
     Bytes that are not UTF-8 are a located ``bad-encoding`` error (the file is still parsed
     with them replaced, so its other problems show too); an unreadable file is a
@@ -812,7 +814,12 @@ def load_bibliography(file: pathlib.Path, display_path: str) -> Bibliography:
         cached = _CACHE.get(cache_key)
     if cached is not None:
         return cached
-    bibliography = _parse_bytes(data, display_path)
+    disk_key = hashlib.sha256(b"\0".join((code_version.encode(), display_path.encode(), data)))
+    bibliography = disk_cache.get(disk_key.hexdigest()) if disk_cache is not None else None
+    if not isinstance(bibliography, Bibliography):
+        bibliography = _parse_bytes(data, display_path)
+        if disk_cache is not None:
+            disk_cache.put(disk_key.hexdigest(), bibliography)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.pop(next(iter(_CACHE)))

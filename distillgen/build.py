@@ -13,19 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
-from .assemble import Site, assemble_site
+from .assemble import Site, assemble_site, newest_first
 from .assets import index_assets, site_asset_files
-from .bibliography import Bibliography, load_bibliography
+from .bibliography import Bibliography
+from .bibliography import load_bibliography as read_bib
 from .cache import Cache
 from .config import SiteConfig, load_config
 from .content import discover, parse_post
 from .errors import Diagnostic, DistillgenError, SourceLocation
 from .linkcheck import check_links, unused_entries
-from .model import Post, RenderedPost
-from .parallel import default_workers, render_posts
-from .plan import Plan, plan_output
+from .model import Post
+from .parallel import code_version, default_workers, render_posts
+from .plan import Plan, PostPages, plan_output
 from .render import RenderContext
-from .templates import make_environment
+from .templates import make_environment, templates_digest
 
 
 @dataclass
@@ -43,6 +44,19 @@ class BuildResult:
     @property
     def failed(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+
+def page_key(config: SiteConfig) -> str:
+    """Everything besides the post that its page depends on: settings and templates."""
+    from .cache import digest
+
+    return digest(config.fingerprint(), templates_digest(config.root / "templates"))
+
+
+def feed_sources(config: SiteConfig, posts: list[Post]) -> frozenset[str]:
+    """The posts ``feed.xml`` will carry in full: the newest ``feed_limit`` ones."""
+    newest = sorted(posts, key=newest_first)
+    return frozenset(p.source_path for p in newest[: config.feed_limit or len(newest)])
 
 
 def load_posts(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[Post]:
@@ -76,12 +90,16 @@ def check_unique_urls(posts: list[Post], diagnostics: list[Diagnostic]) -> list[
     return unique
 
 
-def load_bibliographies(config: SiteConfig, posts: list[Post],
-                        diagnostics: list[Diagnostic]) -> tuple[Bibliography | None,
-                                                                dict[str, Bibliography]]:
+def load_bibliographies(config: SiteConfig, posts: list[Post], diagnostics: list[Diagnostic],
+                        cache: Cache | None = None) -> tuple[Bibliography | None,
+                                                             dict[str, Bibliography]]:
     """The site's .bib (if any) and every post-local one, each parsed once."""
     site_bib = None
     path = config.bibliography_path()
+
+    def load_bibliography(file: Path, display: str) -> Bibliography:
+        return read_bib(file, display, cache, code_version())
+
     if path.is_file():
         site_bib = load_bibliography(path, _display(config, path))
         diagnostics.extend(site_bib.diagnostics)
@@ -129,7 +147,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     posts = check_unique_urls(load_posts(config, diagnostics), diagnostics)
     if not include_drafts:
         posts = [p for p in posts if not p.meta.draft]
-    site_bib, local_bibs = load_bibliographies(config, posts, diagnostics)
+    site_bib, local_bibs = load_bibliographies(
+        config, posts, diagnostics, Cache(config.cache_path(), "bib") if use_cache else None)
     out_dir = output or config.output_path()
     assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
     context = RenderContext(
@@ -141,9 +160,11 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},
     )
-    cache = Cache(config.cache_path(), "posts") if use_cache else None
-    rendered, render_stats = render_posts(posts, context, cache=cache,
-                                          workers=workers or default_workers())
+    env = make_environment(config.root / "templates")
+    rendered, pages, render_stats = render_posts(
+        posts, context, PostPages(config, env), page_key=page_key(config),
+        cache_dir=config.cache_path() if use_cache else None,
+        workers=workers or default_workers(), in_feed=feed_sources(config, posts))
     result.stats.update(render_stats)
     for post in rendered:
         diagnostics.extend(post.diagnostics)
@@ -157,10 +178,9 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
 
     site = assemble_site(rendered, include_drafts=include_drafts)
     copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
-    env = make_environment(config.root / "templates")
-    image_urls = {p.post.source_path: _image_url(config, p) for p in site.posts}
+    post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)}
     plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
-                       image_urls)
+                       post_pages)
     result.site, result.plan = site, plan
     late = check_links(site, plan)
     if not write and site_bib is not None:
@@ -179,11 +199,3 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         result.written = True
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _image_url(config: SiteConfig, post: RenderedPost) -> str | None:
-    """Absolute URL of a post's preview image (front matter ``image``)."""
-    image = post.post.meta.image
-    if image and "://" in image:
-        return image
-    return config.base_url + str(post.image) if post.image else None

@@ -180,3 +180,42 @@ def _remove_quietly(path: pathlib.Path) -> None:
     else:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+class BlobStore:
+    """Raw files named by the SHA-256 of their bytes, for outputs too big to keep in memory
+    (a built page): the build's plan points at them and the writer copies or links them.
+
+    Written like cache entries (temporary file, then rename), so a blob is whole or absent.
+    """
+
+    def __init__(self, directory: pathlib.Path, namespace: str):
+        if not _NAMESPACE.fullmatch(namespace):
+            raise ValueError(f"bad cache namespace {namespace!r}")
+        self._marker = Cache(directory, namespace)
+        self._folder = pathlib.Path(directory) / namespace
+
+    def put(self, data: bytes) -> str:
+        """Store ``data``; returns its name."""
+        name = hashlib.sha256(data).hexdigest()
+        path = self._folder / name[:2] / name
+        if not path.is_file():
+            self._marker._mark_cache_directory()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+        return name
+
+    def path(self, name: str) -> pathlib.Path | None:
+        """Where the blob ``name`` lives, or None if it is not there (or not a plain file)."""
+        if not isinstance(name, str) or not _KEY.fullmatch(name):
+            return None
+        path = self._folder / name[:2] / name
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return None
+        return path if stat.S_ISREG(mode) else None
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete every blob not named in ``keep``."""
+        self._marker.prune(keep)

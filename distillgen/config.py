@@ -20,6 +20,8 @@ key                   default                       meaning
 ``bibliography``      ``"references.bib"``          Site-wide BibTeX file, relative to root.
 ``content_dir``       ``"content"``                 Folder holding the Markdown posts.
 ``output_dir``        ``"site"``                    Folder the built site is written to.
+``feed_limit``        ``50``                        Newest posts carried in full by the feed;
+                                                    ``0`` means every post.
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -69,6 +71,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised (no ``./``, no trailing ``/``)."""
     output_dir: str = "site"
     """Relative to the root, forward slashes, normalised."""
+    feed_limit: int = 50
+    """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -169,6 +173,14 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
     return check
 
 
+def _count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadValue(f"`{key}` must be a whole number, not {value!r}", "for example 20")
+    if value < 0:
+        raise _BadValue(f"`{key}` must not be negative", "0 means no limit")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -176,7 +188,7 @@ def _path(key: str, value: Any) -> str:
     return path
 
 
-_CHECKS: dict[str, Callable[[str, Any], str]] = {
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text,
     "description": _text,
     "base_url": _base_url,
@@ -187,6 +199,7 @@ _CHECKS: dict[str, Callable[[str, Any], str]] = {
     "bibliography": _path,
     "content_dir": _path,
     "output_dir": _path,
+    "feed_limit": _count,
 }
 """Every accepted key and the check that validates and normalises its value."""
 

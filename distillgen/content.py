@@ -42,6 +42,7 @@ a page the site generates itself, such as the home page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import posixpath
 import re
@@ -207,6 +208,7 @@ _UNDECOMPOSABLE = str.maketrans({
 """Latin letters that Unicode decomposition does not reduce to ASCII."""
 
 
+@functools.lru_cache(maxsize=8192)
 def slugify(text: str) -> str:
     """A URL- and file-name-safe slug for a title, tag or heading.
 
@@ -319,7 +321,11 @@ _KINDS = {
 }
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it: ten times faster, same nodes and marks."""
+
+
+class _FrontMatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Composes nodes only. Implicit types: null, true/false, numbers; dates stay strings."""
 
 

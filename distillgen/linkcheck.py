@@ -24,6 +24,8 @@ Plan = Mapping[PurePosixPath, bytes | Path]
 
 def _ids_of(plan: Plan, page: PurePosixPath) -> set[str]:
     content = plan.get(page)
+    if isinstance(content, Path):
+        content = content.read_bytes()
     if not isinstance(content, bytes):
         return set()
     return {next(g for g in m.groups() if g is not None).decode("utf-8", "replace")

@@ -42,7 +42,7 @@ def tag_target(tag: TagPage) -> str:
 class PageRenderer:
     """Renders templates with the helpers every page shares."""
 
-    def __init__(self, config: SiteConfig, site: Site, env: jinja2.Environment):
+    def __init__(self, config: SiteConfig, site: Site | None, env: jinja2.Environment):
         self.config = config
         self.site = site
         self.env = env
@@ -78,16 +78,30 @@ class PageRenderer:
         return self.env.get_template(template).render(context).encode("utf-8")
 
 
-def _post_page(renderer: PageRenderer, post: RenderedPost, image_url: str | None) -> bytes:
-    config = renderer.config
-    target = post_target(post)
-    canonical = absolute_url(config, target)
-    citation = cite_post(post.post.meta, canonical, config.title, config.author)
-    return renderer.render(
-        "post.html", str(post.post.url_path), post=post, meta=post.post.meta,
-        canonical=canonical, citation=citation, image_url=image_url,
-        json_ld=_json_ld(config, post, canonical),
-    )
+class PostPages:
+    """Renders a post's page; built once per build, called in worker processes."""
+
+    def __init__(self, config: SiteConfig, env: jinja2.Environment):
+        self.renderer = PageRenderer(config, None, env)
+
+    def __call__(self, post: RenderedPost) -> bytes:
+        config = self.renderer.config
+        target = post_target(post)
+        canonical = absolute_url(config, target)
+        citation = cite_post(post.post.meta, canonical, config.title, config.author)
+        return self.renderer.render(
+            "post.html", str(post.post.url_path), post=post, meta=post.post.meta,
+            canonical=canonical, citation=citation, image_url=preview_image_url(config, post),
+            json_ld=_json_ld(config, post, canonical),
+        )
+
+
+def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:
+    """Absolute URL of a post's preview image (front matter ``image``)."""
+    image = post.post.meta.image
+    if image and "://" in image:
+        return image
+    return absolute_url(config, str(post.image)) if post.image else None
 
 
 def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
@@ -122,11 +136,12 @@ def newest_date(site: Site) -> dt.datetime:
 
 def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
-                image_urls: Mapping[str, str | None] | None = None) -> Plan:
+                post_pages: Mapping[str, bytes | Path]) -> Plan:
     """Every output file: pages, feeds, sitemap, theme and site assets, copied images.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
-    the theme's); ``copied``: images posts reference, by output path.
+    the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
+    post's page (rendered with :class:`PostPages`), by source path.
     """
     renderer = PageRenderer(config, site, env)
     plan: Plan = {}
@@ -143,22 +158,21 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     for relative in sorted(site_assets):
         put(f"assets/{relative}", site_assets[relative])
 
-    image_urls = image_urls or {}
     for post in site.posts:
-        put(f"{post.post.url_path}/index.html",
-            _post_page(renderer, post, image_urls.get(post.post.source_path)))
+        put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path])
     put("index.html", renderer.render("index.html", ""))
     put("tags/index.html", renderer.render("tags.html", "tags"))
     for tag in site.tags:
         put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag))
     put("404.html", renderer.render("404.html", "", rooted=True))
     updated = newest_date(site)
-    put("feed.xml", renderer.render("feed.xml", "", posts=site.posts, updated=updated,
-                                    feed_url=absolute_url(config, "feed.xml"),
+    limit = config.feed_limit or len(site.posts)
+    put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
+                                    summaries=False, feed_url=absolute_url(config, "feed.xml"),
                                     feed_id=absolute_url(config, "")))
     for tag in site.tags:
         put(f"tags/{tag.slug}/feed.xml",
-            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts,
+            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts, summaries=True,
                             updated=max((newest_date(Site(posts=tag.posts, featured=(), tags=())),),
                                         default=EPOCH),
                             feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),

@@ -36,7 +36,7 @@ import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +54,10 @@ EVENTS_PATH = SPECIAL_PREFIX + "events"
 STATUS_PATH = SPECIAL_PREFIX + "status"
 POLL_INTERVAL = 0.3
 """Seconds between two scans of the polling watcher."""
+WATCH_STEP_MS = 20
+"""watchfiles reports a burst once it has been quiet this long: one save, one rebuild."""
+SHUTDOWN_POLL = 0.1
+"""How often the HTTP loop looks for stop(): the longest stop() waits for it."""
 WATCH_READY_SECONDS = 5.0
 """start() waits at most this long for the watcher to be in place."""
 KEEPALIVE_SECONDS = 15.0
@@ -101,6 +105,10 @@ _SNIPPET = """<script {marker}>
 """
 
 
+Plan = dict[PurePosixPath, bytes | Path]
+"""Output path -> the file's bytes, or a file read when it is requested."""
+
+
 class ServeError(Exception):
     """The server cannot start (port taken, address not available): a one-line reason."""
 
@@ -109,7 +117,7 @@ class ServeError(Exception):
 class SiteState:
     """Everything a request needs, swapped as one reference after each build."""
 
-    plan: dict[PurePosixPath, bytes | Path] | None
+    plan: Plan | None
     """The last good plan; None until a build succeeds."""
     mount: str
     """URL path the site is served under: ``/`` or base_url's path, with slashes around."""
@@ -190,6 +198,8 @@ class DevServer:
         self.state = SiteState(plan=None, mount="/", version=0, generation=0, ok=False,
                                diagnostics="")
         self._output_dir = "site"
+        self._cached_files: dict[Path, bytes] = {}
+        """Bytes of the build-cache files in the current plan, by path (see _materialize)."""
         self._build_lock = threading.Lock()
         self.changed = threading.Condition()
         """Notified after every build and on stop; event streams wait on it."""
@@ -202,13 +212,18 @@ class DevServer:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bind, build once, then serve and watch in background threads."""
+        """Bind, build once, start watching, then serve; all but the build in the background.
+
+        Answering comes last, so a client that gets an answer knows edits are being watched.
+        """
         self._httpd = self._bind()
         self.rebuild(first=True)
-        self._spawn("distillgen-http", self._httpd.serve_forever)
         if self.watch:
             self._spawn("distillgen-watch", self._watch_loop)
             self.watching.wait(timeout=WATCH_READY_SECONDS)
+        self._say(f"serving {self.url} (Ctrl-C to stop)")
+        httpd = self._httpd
+        self._spawn("distillgen-http", lambda: httpd.serve_forever(poll_interval=SHUTDOWN_POLL))
 
     def stop(self) -> None:
         """Stop serving and watching; open event streams end. Safe to call twice."""
@@ -262,35 +277,59 @@ class DevServer:
     def rebuild(self, *, first: bool = False) -> SiteState:
         """Build now; keep the new plan only if the build succeeded, and tell open pages."""
         with self._build_lock:
-            result, crash = self._run_build()
-            state = self._next_state(result, crash)
+            result, plan, crash = self._run_build()
+            state = self._next_state(result, plan, crash)
             self.state = state
             self._report(result, crash, first)
         with self.changed:
             self.changed.notify_all()
         return state
 
-    def _run_build(self) -> tuple[BuildResult | None, str | None]:
-        """The build, or the traceback of a bug in it: the server must outlive both."""
+    def _run_build(self) -> tuple[BuildResult | None, Plan | None, str | None]:
+        """The build and its plan ready to serve (None if it failed), or the traceback of an
+        exception: the server must outlive both."""
         try:
-            return build(self.root, include_drafts=self.include_drafts, write=False), None
+            result = build(self.root, include_drafts=self.include_drafts, write=False)
+            plan = None
+            if not result.failed and result.plan is not None and result.config is not None:
+                plan = self._materialize(result.plan, result.config.cache_path())
+            return result, plan, None
         except Exception:  # noqa: BLE001 - shown to the author, then we keep serving
-            return None, traceback.format_exc()
+            return None, None, traceback.format_exc()
 
-    def _next_state(self, result: BuildResult | None, crash: str | None) -> SiteState:
+    def _next_state(self, result: BuildResult | None, plan: Plan | None,
+                    crash: str | None) -> SiteState:
         previous = self.state
         if result is not None and result.config is not None:
             self._output_dir = result.config.output_dir
-        ok = result is not None and not result.failed and result.plan is not None
         text = crash or (format_diagnostics(result.diagnostics) if result else "")
-        if not ok:
+        seconds = result.seconds if result else 0.0
+        if result is None or result.config is None or plan is None:
             return SiteState(plan=previous.plan, mount=previous.mount, version=previous.version,
                              generation=previous.generation + 1, ok=False, diagnostics=text,
-                             seconds=result.seconds if result else 0.0)
-        assert result is not None and result.config is not None and result.plan is not None
-        return SiteState(plan=dict(result.plan), mount=mount_path(result.config.base_url),
+                             seconds=seconds)
+        return SiteState(plan=plan, mount=mount_path(result.config.base_url),
                          version=previous.version + 1, generation=previous.generation + 1,
-                         ok=True, diagnostics=text, seconds=result.seconds)
+                         ok=True, diagnostics=text, seconds=seconds)
+
+    def _materialize(self, plan: Mapping[PurePosixPath, bytes | Path], cache_dir: Path) -> Plan:
+        """The plan with every file from the build cache read into memory.
+
+        Pages may be files in the cache, which the next build prunes: a failed build must not
+        take the last good site with it. Those files are named by their content's hash, so one
+        read per new file is enough; other files (assets, images) are read per request.
+        """
+        kept: dict[Path, bytes] = {}
+        plan_in_memory: Plan = {}
+        for target, content in plan.items():
+            if isinstance(content, Path) and content.is_relative_to(cache_dir):
+                data = self._cached_files.get(content)
+                kept[content] = data if data is not None else content.read_bytes()
+                plan_in_memory[target] = kept[content]
+            else:
+                plan_in_memory[target] = content
+        self._cached_files = kept
+        return plan_in_memory
 
     def _report(self, result: BuildResult | None, crash: str | None, first: bool) -> None:
         """One line per build on stdout; diagnostics (or a traceback) on stderr."""
@@ -298,7 +337,7 @@ class DevServer:
         if state.diagnostics:
             self._say(state.diagnostics, error=True)
         if crash:
-            self._say("build crashed (a bug in distillgen); still serving the last good site",
+            self._say("the build raised an exception; still serving the last good site",
                       error=True)
         elif not state.ok:
             what = "the last good site" if state.plan is not None else "the diagnostics"
@@ -350,7 +389,7 @@ class DevServer:
 
         # yield_on_timeout: an empty batch after rust_timeout says the watcher is in place.
         for batch in watchfiles.watch(self.root, watch_filter=lambda _, p: self.should_rebuild(p),
-                                      stop_event=self.stopping, debounce=1600, step=50,
+                                      stop_event=self.stopping, debounce=1600, step=WATCH_STEP_MS,
                                       rust_timeout=250, yield_on_timeout=True,
                                       raise_interrupt=False):
             self.watching.set()
@@ -597,7 +636,6 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
         except ServeError as problem:
             print(f"error: {problem}", file=sys.stderr, flush=True)
             return EXIT_USAGE
-        print(f"serving {dev.url} (Ctrl-C to stop)", flush=True)
         while not dev.stopping.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ A site overrides the theme file by file by putting a template of the same name i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import posixpath
 from pathlib import Path
@@ -50,6 +51,7 @@ def make_environment(site_templates: Path | None) -> jinja2.Environment:
     return env
 
 
+@functools.lru_cache(maxsize=65536)
 def relative_url(target: str, page_dir: str) -> str:
     """A link from a page in ``page_dir`` to a site path; folders keep their trailing slash."""
     is_folder = target == "" or target.endswith("/")
@@ -84,3 +86,18 @@ def jsonld(value: object) -> str:
     from markupsafe import Markup
 
     return Markup(text)
+
+
+def templates_digest(site_templates: Path | None) -> str:
+    """A hash of every template a page may use, the site's and the theme's."""
+    from .cache import digest
+
+    parts: list[str | bytes] = []
+    for folder in (site_templates, theme_templates_dir()):
+        if folder is None or not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                parts += [file.relative_to(folder).as_posix(), file.read_bytes()]
+        parts.append("|")
+    return digest(*parts)

@@ -102,7 +102,9 @@ class MathError(Exception):
 _TOKEN_RE = re.compile(r"%[^\n]*|\\(?:[A-Za-z]+|.)|\s+|.", re.S)
 """A comment, a command (``\\name`` or ``\\`` + one character), a run of spaces, a character."""
 
-_FORBIDDEN_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff]")
+_FORBIDDEN_CHARS_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff\ufffe\uffff\ud800-\udfff]")
+"""Control characters and XML non-characters, and the private-use stand-ins used below."""
 _DIMENSION_RE = re.compile(
     r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*(?:em|ex|pt|pc|mm|cm|in|bp|dd|cc|sp|mu)\s*")
 _COLOR_RE = re.compile(r"#[0-9A-Fa-f]{3}|#[0-9A-Fa-f]{6}|[A-Za-z]+")
@@ -112,7 +114,7 @@ _LEAK_RE = re.compile(r"\\[A-Za-z]+|\\.")
 
 # Characters that latex2mathml's tokenizer would misread inside text or after \big travel
 # through it as private-use stand-ins and are restored afterwards.
-_STAND_INS = {"{": "\ue001", "}": "\ue002", "\\": "\ue003", "%": "\ue004"}
+_STAND_INS = {"{": "\ue001", "}": "\ue002", "\\": "\ue003", "%": "\ue004", "~": "\ue005"}
 _RESTORE = str.maketrans({v: k for k, v in _STAND_INS.items()})
 _PROTECT = str.maketrans(_STAND_INS)
 
@@ -166,12 +168,13 @@ _TEXT_FONTS = {
     r"\textit": r"\textit", r"\emph": r"\textit", r"\textsl": r"\textit",
     r"\textsf": r"\textsf", r"\texttt": r"\texttt",
 }
+# Escapes produce final characters; "~" hides behind its stand-in from the ligature pass.
 _TEXT_ESCAPES = {
     r"\{": "{", r"\}": "}", r"\$": "$", r"\%": "%", r"\&": "&", r"\_": "_", r"\#": "#",
     r"\ ": " ", r"\,": "\u2009", r"\;": "\u2004", r"\:": "\u205f", r"\!": "",
     r"\textbackslash": "\\", r"\textendash": "\u2013", r"\textemdash": "\u2014",
     r"\ldots": "\u2026", r"\dots": "\u2026", r"\quad": "\u2003", r"\qquad": "\u2003\u2003",
-    r"\\": " ", r"\textasciitilde": "~", r"\textunderscore": "_", r"\textbar": "|",
+    r"\\": " ", r"\textasciitilde": _STAND_INS["~"], r"\textunderscore": "_", r"\textbar": "|",
     "\\\n": " ", "\\\t": " ",
 }
 _TEXT_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"),
@@ -417,9 +420,10 @@ class _Rewriter:
 
     def _argument(self, index: int, end: int, command: str) -> tuple[int, int, int]:
         """The next argument after ``command``: (first token, end token, index after it)."""
+        before = index - 1  # the command itself (or its star): where the error points
         index = self._skip_space(index, end)
         if index >= end or self.texts[index] in _SCRIPT_END:
-            raise self._error(f"{command} is missing its argument", index - 1)
+            raise self._error(f"{command} is missing its argument", before)
         if self.texts[index] == "{":
             close = self.closing[index]
             return index + 1, close, close + 1
@@ -1130,7 +1134,8 @@ def tex_to_mathml(tex: str, *, display: bool) -> str:
     Returns one line: ``<math xmlns=… display="block|inline"><semantics>…<annotation
     encoding="application/x-tex">TEX</annotation></semantics></math>``, followed by
     ``<span class="math-tag">(1)</span>`` when display math carries ``\\tag{1}``.
-    Raises MathError for anything that would not convert faithfully.
+    Raises MathError for anything that would not convert faithfully. Memoised on
+    (tex, display): a site repeats the same formulas across posts and rebuilds.
     """
     bad_char = _FORBIDDEN_CHARS_RE.search(tex)
     if bad_char:

@@ -77,7 +77,11 @@ def _escape(text: str) -> str:
 
 
 def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env) -> str:
-    """The numbered marker, and after the first reference the note itself."""
+    """The numbered marker, and after the first reference the note itself.
+
+    The first marker links to the note beside it (CSS shows it in the margin, or unfolds it
+    under the marker on narrow screens); later markers link to the appendix copy.
+    """
     state = state_of(env)
     token = tokens[idx]
     number = note_number(token)
@@ -96,9 +100,10 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
     finally:
         state.in_sidenote -= 1
     note_id = f"sn-{number}"
+    # The marker targets the note beside it: on narrow screens `:target` unfolds it in place.
     return (
         f'<span class="sidenote-wrap">'
-        f'<sup class="footnote-ref"><a href="#fn-{number}" id="{ref_id}" '
+        f'<sup class="footnote-ref"><a href="#{note_id}" id="{ref_id}" '
         f'aria-describedby="{note_id}">{number}</a></sup>'
         f'<span class="sidenote" id="{note_id}" role="note">'
         f'<span class="sidenote-number">{number}</span> {content}</span>'
