@@ -47,7 +47,7 @@ def assemble_site(rendered: list[RenderedPost], *, include_drafts: bool = False,
         for tag in post.post.meta.tags:
             slug = slugify(tag)
             name, members = by_slug.setdefault(slug, (tag, []))
-            if post not in members:
+            if not members or members[-1] is not post:  # two spellings, one slug
                 members.append(post)
     tags = tuple(
         TagPage(name=name, slug=slug, posts=tuple(members))

@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import errors
+from . import errors, manifest
 from .assemble import Site, assemble_site, newest_first
 from .assets import index_assets, site_asset_files
 from .bibliography import Bibliography
 from .bibliography import load_bibliography as read_bib
-from .cache import Cache
+from .cache import Cache, digest
 from .config import SiteConfig, load_config
 from .content import discover, parse_post
 from .errors import Diagnostic, DistillgenError, SourceLocation
 from .linkcheck import check_links, unused_entries
 from .model import Post
-from .parallel import code_version, default_workers, render_posts
+from .parallel import code_version, default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
 from .render import RenderContext
 from .templates import make_environment, templates_digest
@@ -48,7 +48,6 @@ class BuildResult:
 
 def page_key(config: SiteConfig) -> str:
     """Everything besides the post that its page depends on: settings and templates."""
-    from .cache import digest
 
     return digest(config.fingerprint(), templates_digest(config.root / "templates"))
 
@@ -59,16 +58,33 @@ def feed_sources(config: SiteConfig, posts: list[Post]) -> frozenset[str]:
     return frozenset(p.source_path for p in newest[: config.feed_limit or len(newest)])
 
 
-def load_posts(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[Post]:
-    """Discover and parse every post; problems go to ``diagnostics``."""
+def load_posts(config: SiteConfig, diagnostics: list[Diagnostic],
+               cache: Cache | None = None) -> list[Post]:
+    """Discover and parse every post; problems go to ``diagnostics``.
+
+    With a cache, a file whose bytes (and the settings) did not change is not parsed again.
+    """
     sources, found = discover(config)
     diagnostics.extend(found)
     posts = []
+    settings = config.fingerprint()
+    keys = []
     for source in sources:
-        post, problems = parse_post(source, config)
+        key = digest(code_version(), settings, source.path, source.text) if cache else ""
+        record = cache.get(key) if cache else None
+        if isinstance(record, tuple) and len(record) == 2 and \
+                (record[0] is None or isinstance(record[0], Post)):
+            post, problems = record
+        else:
+            post, problems = parse_post(source, config)
+            if cache:
+                cache.put(key, (post, problems))
+        keys.append(key)
         diagnostics.extend(problems)
         if post is not None:
             posts.append(post)
+    if cache:
+        cache.prune(set(keys))
     return posts
 
 
@@ -131,9 +147,12 @@ def _display(config: SiteConfig, path: Path) -> str:
 
 def build(root: Path, *, include_drafts: bool = False, output: Path | None = None,
           write: bool = True, strict: bool = False, use_cache: bool = True,
-          workers: int | None = None,
+          workers: int | None = None, report_unused: bool = False,
           overrides: Mapping[str, Any] | None = None) -> BuildResult:
-    """Build the site at ``root``; write it only when there is no error."""
+    """Build the site at ``root``; write it only when there is no error.
+
+    ``report_unused`` adds a warning per bibliography entry no post cites (for ``check``).
+    """
     started = time.perf_counter()
     result = BuildResult()
     try:
@@ -143,13 +162,25 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     result.config = config
     diagnostics = result.diagnostics
+    out_dir = output or config.output_path()
+    options = (include_drafts, strict, str(out_dir.absolute()))
+    inputs = None
+    if write and use_cache:
+        inputs = manifest.inputs_digest(config.root, out_dir, config.cache_path(), options)
+        summary = manifest.unchanged(config.cache_path(), inputs, out_dir)
+        if summary is not None:
+            result.stats.update(summary["stats"])
+            result.diagnostics = list(summary["diagnostics"])
+            result.stats["unchanged"] = True
+            result.seconds = time.perf_counter() - started
+            return result
 
-    posts = check_unique_urls(load_posts(config, diagnostics), diagnostics)
+    parsed_cache = Cache(config.cache_path(), "parsed") if use_cache else None
+    posts = check_unique_urls(load_posts(config, diagnostics, parsed_cache), diagnostics)
     if not include_drafts:
         posts = [p for p in posts if not p.meta.draft]
     site_bib, local_bibs = load_bibliographies(
         config, posts, diagnostics, Cache(config.cache_path(), "bib") if use_cache else None)
-    out_dir = output or config.output_path()
     assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
     context = RenderContext(
         entries=dict(site_bib.entries) if site_bib else {},
@@ -161,7 +192,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         post_urls={p.source_path: str(p.url_path) for p in posts},
     )
     env = make_environment(config.root / "templates")
-    rendered, pages, render_stats = render_posts(
+    rendered, pages, render_stats, cache_keep = render_posts(
         posts, context, PostPages(config, env), page_key=page_key(config),
         cache_dir=config.cache_path() if use_cache else None,
         workers=workers or default_workers(), in_feed=feed_sources(config, posts))
@@ -176,6 +207,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         result.seconds = time.perf_counter() - started
         return result
 
+    if use_cache:
+        prune_cache(config.cache_path(), cache_keep)
     site = assemble_site(rendered, include_drafts=include_drafts)
     copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
     post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)}
@@ -183,7 +216,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
                        post_pages)
     result.site, result.plan = site, plan
     late = check_links(site, plan)
-    if not write and site_bib is not None:
+    if report_unused and site_bib is not None:
         late += unused_entries(site, site_bib.entries)
     result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *late])
     if strict and result.diagnostics:
@@ -194,8 +227,13 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     if write:
         from .write import write_output
 
+        if inputs is not None:
+            manifest.forget(config.cache_path())
         stats = write_output(plan, out_dir, site_root=config.root)
         result.stats["written"] = stats.written
         result.written = True
+        if inputs is not None:
+            manifest.remember(config.cache_path(), inputs, out_dir,
+                              {"stats": dict(result.stats), "diagnostics": result.diagnostics})
     result.seconds = time.perf_counter() - started
     return result

@@ -57,6 +57,8 @@ def _summary(result, verb: str) -> str:
     tags = result.stats.get("tags", 0)
     text = f"{verb} {posts} post{'s' if posts != 1 else ''}, {tags} tag{'s' if tags != 1 else ''}"
     text += f" in {result.seconds:.2f} s"
+    if result.stats.get("unchanged"):
+        text += " (nothing changed)"
     if errors or warnings:
         text += f" ({errors} error{'s' if errors != 1 else ''}, " \
                 f"{warnings} warning{'s' if warnings != 1 else ''})"
@@ -81,7 +83,7 @@ def run_check(args: argparse.Namespace) -> int:
     from .build import build
 
     result = build(args.root.resolve(), include_drafts=args.drafts, write=False,
-                   strict=args.strict)
+                   strict=args.strict, report_unused=True)
     _print_diagnostics(result.diagnostics)
     failed = result.failed or (args.strict and result.diagnostics)
     print(_summary(result, "checked"), file=sys.stderr if failed else sys.stdout)

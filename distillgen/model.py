@@ -118,6 +118,8 @@ class RenderedPost:
     """One plain-text line per cited work, for Google Scholar ``citation_reference``."""
     image: PurePosixPath | None = None
     """Output path of the post's local preview image (front matter ``image``)."""
+    listing_html: str = ""
+    """The post's item in listings (index, tag pages), links relative to a placeholder root."""
     feed_html: str = ""
     """The body for feeds: no hover cards or margin notes, notes and references at the end."""
     keys_looked_up: tuple[str, ...] = ()

@@ -26,8 +26,8 @@ from .cache import BlobStore, Cache, digest
 from .model import Post, RenderedPost
 from .render import RenderContext, lookup_for, render_post
 
-PageRenderer = Callable[[RenderedPost], bytes]
-"""Turns a rendered post into the bytes of its page (theme templates applied)."""
+PageRenderer = Callable[[RenderedPost], tuple[bytes, str]]
+"""A rendered post -> its page's bytes (theme templates applied) and its listing item."""
 
 MIN_POSTS_FOR_POOL = 24
 CHUNK = 16
@@ -52,8 +52,7 @@ class _Work:
     in_feed: frozenset[str]
     page_key: str
     keys: Sequence[str]
-    cache: Cache | None
-    blobs: BlobStore | None
+    store: _Store | None
 
 
 _WORK: _Work | None = None
@@ -62,11 +61,12 @@ Page = bytes | str
 """A page's bytes, or (with a cache) the name of the blob holding them."""
 
 
-def slim(rendered: RenderedPost, keep_feed: bool) -> RenderedPost:
+def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> RenderedPost:
     """What the rest of the build needs once the page exists: the big HTML strings dropped
     (the feed's copy kept only for posts the feed carries), so 10,000 posts fit in memory."""
     return dataclasses.replace(rendered, html="", bibliography_html=(), footnotes_html=(),
-                               toc=(), feed_html=rendered.feed_html if keep_feed else "")
+                               toc=(), feed_html=rendered.feed_html if keep_feed else "",
+                               listing_html=listing_html)
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,8 +124,40 @@ def _entry_digest(entry) -> str:
     return digest(entry.key, entry.year, entry.short_authors(), entry.html(), entry.plain())
 
 
-JobResult = tuple[RenderedPost, Page | None]
-"""(slim render, page); the full render goes straight into the cache, not back."""
+JobResult = tuple[RenderedPost, Page | None, str]
+"""(slim render, page, feed blob name or ""); the full render goes into the cache, not back."""
+
+
+class _Store:
+    """The on-disk cache of one build, in four parts.
+
+    * ``summaries``: per post, what a build needs when nothing changed — the slim render, the
+      digest of its dependencies, the page key, the page's blob and its listing item; small,
+      so an unchanged post costs one small read;
+    * ``renders``: per post, the full render, read only to re-apply changed templates;
+    * ``pages`` and ``feeds``: blobs of each post's page and feed HTML.
+    """
+
+    def __init__(self, directory: Path):
+        self.summaries = Cache(directory, "summaries")
+        self.renders = Cache(directory, "renders")
+        self.pages = BlobStore(directory, "pages")
+        self.feeds = BlobStore(directory, "feeds")
+
+    def save(self, key: str, rendered: RenderedPost, deps: str, page_key: str, page: bytes,
+             listing: str) -> tuple[str, str]:
+        """Store a post's render and page; returns the names of its page and feed blobs."""
+        blob = self.pages.put(page)
+        feed = self.feeds.put(rendered.feed_html.encode("utf-8"))
+        self.renders.put(key, rendered)
+        self.summaries.put(key, (deps, slim(rendered, False, listing), page_key, blob, feed))
+        return blob, feed
+
+    def prune(self, keys: set[str], blobs: set[str], feeds: set[str]) -> None:
+        self.summaries.prune(keys)
+        self.renders.prune(keys)
+        self.pages.prune(blobs)
+        self.feeds.prune(feeds)
 
 
 def _run_job(job: _Job) -> JobResult:
@@ -134,13 +166,15 @@ def _run_job(job: _Job) -> JobResult:
     post = work.posts[job.index]
     rendered = job.cached or render_post(post, work.context)
     if any(d.is_error for d in rendered.diagnostics):
-        return rendered, None
-    page: Page = work.page(rendered)
-    if work.blobs is not None and work.cache is not None:
-        page = work.blobs.put(page)
-        work.cache.put(work.keys[job.index], (dependency_digest(rendered, work.context),
-                                              rendered, work.page_key, page))
-    return slim(rendered, post.source_path in work.in_feed), page
+        return rendered, None, ""
+    page_bytes, listing = work.page(rendered)
+    page: Page = page_bytes
+    feed = ""
+    if work.store is not None:
+        deps = dependency_digest(rendered, work.context)
+        page, feed = work.store.save(work.keys[job.index], rendered, deps, work.page_key,
+                                     page_bytes, listing)
+    return slim(rendered, post.source_path in work.in_feed, listing), page, feed
 
 
 def _run_chunk(jobs: Sequence[_Job]) -> list[JobResult]:
@@ -172,68 +206,90 @@ def default_workers() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _cached_record(cache: Cache, key: str, post: Post, context: RenderContext):
-    """(render, page key, page blob name) from the cache while the render is valid."""
-    record = cache.get(key)
-    if not (isinstance(record, tuple) and len(record) == 4):
+def _cached_summary(store: _Store, key: str, post: Post, context: RenderContext):
+    """(slim render, page key, page blob, feed blob) while the cached render is valid."""
+    record = store.summaries.get(key)
+    if not (isinstance(record, tuple) and len(record) == 5):
         return None
-    deps, rendered, page_key, page = record
-    if not isinstance(rendered, RenderedPost) or rendered.post != post:
+    deps, rendered, page_key, blob, feed = record
+    if not isinstance(rendered, RenderedPost) or rendered.post.source_path != post.source_path:
         return None
     if deps != dependency_digest(rendered, context):
         return None
-    return rendered, page_key, page
+    return rendered, page_key, blob, feed
 
 
 def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRenderer, *,
-                 page_key: str, cache_dir=None, workers: int = 1,
+                 page_key: str, cache_dir: Path | None = None, workers: int = 1,
                  in_feed: frozenset[str] = frozenset(),
-                 ) -> tuple[list[RenderedPost], list[bytes | Path | None], dict[str, int]]:
-    """Every post rendered (slimmed, see :func:`slim`) and its page, in the order given; and
-    how many came from the cache.
+                 ) -> tuple[list[RenderedPost], list[bytes | Path | None], dict[str, int],
+                            CacheKeep]:
+    """Every post rendered (slimmed, see :func:`slim`) and its page, in the order given; how
+    many came from the cache; and which cache entries were used.
 
     ``page_key`` identifies everything besides the post that a page depends on (templates,
     settings). With a ``cache_dir``, pages are files in the cache (a Path each), else bytes.
     A page is None for a post with errors. ``in_feed``: source paths whose feed HTML is kept.
     """
     global _WORK
-    cache = Cache(cache_dir, "posts") if cache_dir is not None else None
-    blobs = BlobStore(cache_dir, "pages") if cache_dir is not None else None
-    keys = [post_key(post, context) for post in posts] if cache is not None else []
+    store = _Store(cache_dir) if cache_dir is not None else None
+    keys = [post_key(post, context) for post in posts] if store is not None else []
     renders: list[RenderedPost | None] = [None] * len(posts)
     pages: list[bytes | Path | None] = [None] * len(posts)
     jobs: list[_Job] = []
-    reused_renders = 0
-    kept_blobs: set[str] = set()
+    reused = 0
+    kept_pages: set[str] = set()
+    kept_feeds: set[str] = set()
     for index, post in enumerate(posts):
-        found = _cached_record(cache, keys[index], post, context) if cache else None
-        if found is None:
+        found = _cached_summary(store, keys[index], post, context) if store else None
+        if found is None or store is None:
             jobs.append(_Job(index, None))
             continue
-        rendered, cached_page_key, blob = found
-        reused_renders += 1
-        blob_path = blobs.path(blob) if blobs is not None else None
-        if cached_page_key == page_key and blob_path is not None:
-            renders[index] = slim(rendered, post.source_path in in_feed)
-            pages[index] = blob_path
-            kept_blobs.add(blob)
+        rendered, cached_page_key, blob, feed = found
+        blob_path = store.pages.path(blob)
+        feed_path = store.feeds.path(feed)
+        if cached_page_key == page_key and blob_path is not None and feed_path is not None:
+            if post.source_path in in_feed:
+                rendered = dataclasses.replace(rendered, feed_html=feed_path.read_text("utf-8"))
+            renders[index], pages[index] = rendered, blob_path
+            kept_pages.add(blob)
+            kept_feeds.add(feed)
+            reused += 1
+            continue
+        full = store.renders.get(keys[index])
+        if isinstance(full, RenderedPost) and full.post == post:
+            reused += 1
+            jobs.append(_Job(index, full))
         else:
-            jobs.append(_Job(index, rendered))
-    _WORK = _Work(posts, context, page, in_feed, page_key, keys, cache, blobs)
+            jobs.append(_Job(index, None))
+    _WORK = _Work(posts, context, page, in_feed, page_key, keys, store)
     try:
         results = _run_jobs(jobs, workers)
     finally:
         _WORK = None
-    for job, (rendered, page_result) in zip(jobs, results, strict=True):
+    for job, (rendered, page_result, feed) in zip(jobs, results, strict=True):
         renders[job.index] = rendered
-        if isinstance(page_result, str) and blobs is not None:
-            pages[job.index] = blobs.path(page_result)
-            kept_blobs.add(page_result)
+        if isinstance(page_result, str) and store is not None:
+            pages[job.index] = store.pages.path(page_result)
+            kept_pages.add(page_result)
+            kept_feeds.add(feed)
         else:
             pages[job.index] = page_result
-    if cache is not None and blobs is not None:
-        cache.prune(set(keys))
-        blobs.prune(kept_blobs)
-    stats = {"cached": reused_renders, "rendered": len(posts) - reused_renders,
-             "pages": len(jobs)}
-    return [r for r in renders if r is not None], pages, stats
+    stats = {"cached": reused, "rendered": len(posts) - reused, "pages": len(jobs)}
+    keep = CacheKeep(frozenset(keys), frozenset(kept_pages), frozenset(kept_feeds))
+    return [r for r in renders if r is not None], pages, stats, keep
+
+
+@dataclass(frozen=True)
+class CacheKeep:
+    """The cache entries a build used: everything else may go once it has succeeded."""
+
+    posts: frozenset[str]
+    pages: frozenset[str]
+    feeds: frozenset[str]
+
+
+def prune_cache(cache_dir: Path, keep: CacheKeep) -> None:
+    """Drop cache entries the last successful build did not use. Never after a failed build:
+    the previous site's pages must stay available (the dev server serves them)."""
+    _Store(cache_dir).prune(set(keep.posts), set(keep.pages), set(keep.feeds))

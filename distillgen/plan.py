@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from .assemble import Site, TagPage
 from .cite_post import cite_post
@@ -23,6 +24,9 @@ from .model import RenderedPost
 from .templates import relative_url, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
+ROOT = "\x00root\x00"
+"""Stands for the link prefix to the site root in listing items rendered once per post; each
+listing page replaces it with its own (``./`` or ``../../``). A NUL never occurs in a page."""
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -56,7 +60,13 @@ class PageRenderer:
         else:
             def url(target: str) -> str:
                 return relative_url(target, page_dir)
+        root_prefix = relative_url("", page_dir) if not rooted else self.base_path
+
+        def listing_item(post: RenderedPost) -> Markup:
+            return Markup(post.listing_html.replace(ROOT, root_prefix))
+
         return {
+            "listing_item": listing_item,
             "config": self.config,
             "site": self.site,
             "url": url,
@@ -83,17 +93,23 @@ class PostPages:
 
     def __init__(self, config: SiteConfig, env: jinja2.Environment):
         self.renderer = PageRenderer(config, None, env)
+        self.env = env
 
-    def __call__(self, post: RenderedPost) -> bytes:
+    def __call__(self, post: RenderedPost) -> tuple[bytes, str]:
+        """The post's page, and its item for listings (links from :data:`ROOT`)."""
         config = self.renderer.config
         target = post_target(post)
         canonical = absolute_url(config, target)
         citation = cite_post(post.post.meta, canonical, config.title, config.author)
-        return self.renderer.render(
+        page = self.renderer.render(
             "post.html", str(post.post.url_path), post=post, meta=post.post.meta,
             canonical=canonical, citation=citation, image_url=preview_image_url(config, post),
             json_ld=_json_ld(config, post, canonical),
         )
+        macros = self.env.get_template("_macros.html").module
+        item = macros.post_item(post, lambda p: ROOT + post_target(p),  # type: ignore[attr-defined]
+                                lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
+        return page, str(item)
 
 
 def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:

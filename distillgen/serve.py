@@ -5,7 +5,8 @@ Choices, and why:
 - **Served from memory.** Each build runs with ``write=False`` and the server answers from the
   build's plan (output path -> bytes, or a source file read at request time). ``site/`` stays
   the deployable output of ``distillgen build``: the dev server never writes it, never adds
-  draft pages to it, and a half-edited post never lands in it.
+  draft pages to it, and a half-edited post never lands in it. Pages the build keeps as
+  files in its cache are read into memory once, since a later build may prune them.
 - **Live reload only in served pages.** Built pages carry no JavaScript. When the server sends
   an HTML page it inserts a small script before ``</body>`` that listens to
   ``/__distillgen/events`` (Server-Sent Events) and reloads on a ``reload`` message, or shows

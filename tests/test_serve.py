@@ -384,3 +384,17 @@ def test_the_command_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
 def page_has_at(url: str, text: str) -> bool:
     return text.encode("utf-8") in fetch(url)[2]
+
+
+def test_an_exception_in_the_build_is_reported_and_the_site_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import distillgen.serve as serve_module
+
+    with running(make_site(tmp_path), watch=False) as dev:
+        def broken_build(*args, **kwargs):
+            raise RuntimeError("a bug in a renderer")
+
+        monkeypatch.setattr(serve_module, "build", broken_build)
+        state = dev.rebuild()
+        assert not state.ok and "RuntimeError: a bug in a renderer" in state.diagnostics
+        assert page_has(dev, "blog/hello/", "The first words")

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -30,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 EXAMPLE_PARTS = ("content", "assets", "templates", "references.bib", "distillgen.toml")
+EXAMPLE = "attribution-notes"
+"""Where the example site is served: the path of its ``base_url``."""
+CHECK = "layout-check"
 
 WIDE = {"width": 1400, "height": 900}
 MEDIUM = {"width": 1024, "height": 800}
@@ -62,22 +66,27 @@ def _copy_example_site(destination: Path) -> Path:
     return destination
 
 
-def _build(root: Path, output: Path) -> Path:
-    result = build(root, output=output, use_cache=False)
+def _build_at_base_path(root: Path, www: Path) -> str:
+    """Build into the folder its ``base_url`` names, so even the 404 page's links resolve."""
+    result = build(root, output=www / "staging", use_cache=False)
     assert not result.failed, [d.format() for d in result.diagnostics]
-    return output
+    folder = urlsplit(result.config.base_url).path.strip("/")
+    assert folder, "the test sites are served under a subpath"
+    (www / "staging").rename(www / folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def served_root(tmp_path_factory) -> Path:
-    """Both built sites under one folder: ``example/`` and ``check/``."""
+    """Both built sites under one folder, each at the path of its ``base_url``."""
     base = tmp_path_factory.mktemp("browser")
     example_root = _copy_example_site(base / "example-src")
     check_root = base / "check-src"
     shutil.copytree(HERE / "site", check_root)
     www = base / "www"
-    _build(example_root, www / "example")
-    _build(check_root, www / "check")
+    www.mkdir()
+    assert _build_at_base_path(example_root, www) == EXAMPLE
+    assert _build_at_base_path(check_root, www) == CHECK
     return www
 
 

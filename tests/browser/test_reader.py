@@ -6,12 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MEDIUM, NARROW, WIDE
+from conftest import EXAMPLE, MEDIUM, NARROW, WIDE
 from geometry import box, boxes, horizontal_overflow, luminance, style
 
-SHAPLEY = "example/blog/shapley-values-and-shap/"
-GRADIENTS = "example/blog/gradients-relevance-and-deeplift/"
-CHECK = "check/blog/layout-check/"
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or fails under CI) without Playwright
+    expect = None
+
+SHAPLEY = f"{EXAMPLE}/blog/shapley-values-and-shap/"
+CHECK = "layout-check/blog/layout-check/"
 WIDE_CLASSES = ".l-page, .l-page-outset, .l-screen-inset, .l-screen"
 
 
@@ -63,7 +67,7 @@ def test_notes_never_overlap_each_other_or_wide_figures(open_page, served_root, 
 def test_example_notes_stay_within_a_few_lines_of_their_paragraph(open_page, served_root):
     """In the example posts no note is pushed far from the paragraph that refers to it."""
     for path in post_paths(served_root):
-        if not path.startswith("example/"):
+        if not path.startswith(f"{EXAMPLE}/"):
             continue
         page = open_page(path).page
         for note in boxes(page, ".sidenote"):
@@ -96,7 +100,7 @@ def test_narrow_screens_fold_notes_until_the_marker_opens_them(open_page):
     marker.focus()
     assert note.is_visible()
     note_box, paragraph_box = note.bounding_box(), marker.bounding_box()
-    assert 0 <= note_box["x"] and note_box["x"] + note_box["width"] <= NARROW["width"]
+    assert note_box["x"] >= 0 and note_box["x"] + note_box["width"] <= NARROW["width"]
     assert note_box["y"] >= paragraph_box["y"]
     page.locator(".site-title").focus()
     assert not note.is_visible()
@@ -153,8 +157,7 @@ def test_citation_card_shows_on_hover_and_on_focus(open_page, viewport):
     assert card_box["y"] >= link_box["y"] + link_box["height"] - 2, "card must not cover it"
 
     page.mouse.move(0, 0)
-    page.wait_for_function(
-        "el => getComputedStyle(el).visibility === 'hidden'", arg=card.element_handle())
+    expect(card).to_be_hidden()
     link.focus()
     assert card.is_visible()
     assert horizontal_overflow(page) == 0
@@ -268,7 +271,8 @@ def test_text_column_holds_a_readable_measure(open_page):
     page = open_page(SHAPLEY).page
     per_line = page.evaluate("""() => {
         const p = [...document.querySelectorAll('.d-body > p')]
-            .find(p => !p.querySelector('math, .citation, .sidenote') && p.textContent.length > 400);
+            .find(p => !p.querySelector('math, .citation, .sidenote')
+                  && p.textContent.length > 400);
         const range = document.createRange(); range.selectNodeContents(p);
         const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
         return p.textContent.replace(/\\s+/g, ' ').length / tops.size;
@@ -350,6 +354,6 @@ def test_pages_carry_no_executable_script(served_root):
 
 
 def test_math_font_and_its_licence_ship_with_the_theme(served_root):
-    fonts = served_root / "example" / "assets" / "fonts"
+    fonts = served_root / EXAMPLE / "assets" / "fonts"
     assert (fonts / "STIXTwoMath-Regular.woff2").read_bytes()[:4] == b"wOF2"
     assert "SIL Open Font License" in (fonts / "STIXTwoMath-OFL.txt").read_text()
