@@ -175,7 +175,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
             result.seconds = time.perf_counter() - started
             return result
 
-    parsed_cache = Cache(config.cache_path(), "parsed") if use_cache else None
+    parsed_cache = Cache(config.cache_path(), "parsed", memo=True) if use_cache else None
     posts = check_unique_urls(load_posts(config, diagnostics, parsed_cache), diagnostics)
     if not include_drafts:
         posts = [p for p in posts if not p.meta.draft]

@@ -59,11 +59,13 @@ class Cache:
     """Pickled values by key under one namespace; a namespace isolates one kind of value
     (and its format) from another sharing the same cache folder."""
 
-    def __init__(self, directory: pathlib.Path, namespace: str):
+    def __init__(self, directory: pathlib.Path, namespace: str, *, memo: bool = False):
         if not _NAMESPACE.fullmatch(namespace):
             raise ValueError(f"bad cache namespace {namespace!r}")
         self.directory = pathlib.Path(directory)
         self.namespace = namespace
+        self._memo = _MEMO.setdefault((str(self.directory.absolute()), namespace), {}) \
+            if memo else None
         self._folder = self.directory / namespace
         self._header = (_HEADER.pack(MAGIC, FORMAT_VERSION, len(namespace.encode()))
                         + namespace.encode())
@@ -73,6 +75,8 @@ class Cache:
         """The value stored under ``key``, or None when absent or unreadable in any way; a
         damaged entry is deleted so it is rebuilt."""
         path = self._entry_path(key)
+        if self._memo is not None and key in self._memo:
+            return self._memo[key]
         try:
             data = _read_regular_file(path)
         except FileNotFoundError:
@@ -84,7 +88,14 @@ class Cache:
         if value is _MISS:
             _remove_quietly(path)
             return None
+        self._remember(key, value)
         return value
+
+    def _remember(self, key: str, value: Any) -> None:
+        if self._memo is not None:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = value
 
     def put(self, key: str, value: Any) -> None:
         """Store ``value`` under ``key``; readers see the old entry or the new one, whole."""
@@ -93,6 +104,7 @@ class Cache:
         self._mark_cache_directory()
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(path, self._header + hashlib.sha256(payload).digest() + payload)
+        self._remember(key, value)
 
     def prune(self, keep: set[str]) -> None:
         """Delete every entry of this namespace not in ``keep``, and stray temporary files
@@ -106,6 +118,8 @@ class Cache:
             for entry in sorted(shard.iterdir()):
                 if entry.name not in keep or entry.name[:2] != shard.name:
                     _remove_quietly(entry)
+                    if self._memo is not None:
+                        self._memo.pop(entry.name, None)
             with contextlib.suppress(OSError):
                 shard.rmdir()  # only succeeds when it is now empty
 
@@ -137,6 +151,10 @@ class Cache:
 
 
 _MISS = object()
+_MEMO: dict[tuple[str, str], dict[str, Any]] = {}
+"""Per process, per cache folder and namespace: values already read or written. Entries are
+immutable once written, so a long-running process (the dev server) reads each one once."""
+_MEMO_LIMIT = 50_000
 
 
 def _unpickled(payload: bytes | None) -> Any:

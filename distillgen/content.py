@@ -547,6 +547,9 @@ class _FrontMatterReader:
                 self.unknown_key(key_node, _AUTHOR_KEYS, "author")
             elif not _is_null(value_node):
                 values[attribute] = self.non_empty_text(key, value_node)
+                if attribute in _AUTHOR_LINKS and not self.safe_link(key, value_node,
+                                                                     values[attribute]):
+                    del values[attribute]
         if "name" not in values:
             return self.refuse("missing-field", "an author needs a `name`", node,
                                "write - name: Ada Lovelace")
@@ -554,9 +557,34 @@ class _FrontMatterReader:
             return _INVALID
         return Author(**values)
 
+    def safe_link(self, name: str, node: yaml.Node, value: Any) -> bool:
+        """Whether a link is one a page may carry; a ``javascript:``, ``data:`` or other
+        scheme would run or load code when clicked, so it is dropped with a warning."""
+        if value is _INVALID or _is_safe_link(value):
+            return True
+        self.diagnostics.append(warning(
+            "unsafe-url", f"`{name}` `{value}` is not a web or mail link; it is left out",
+            self.where(node), "use an http://, https:// or mailto: link, or a relative one"))
+        return False
+
 
 def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
+
+
+_AUTHOR_LINKS = frozenset({"url", "affiliation_url"})
+_SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
+
+
+def _is_safe_link(value: str) -> bool:
+    """http(s), mailto or relative. ``urlsplit`` drops what browsers ignore in a scheme (tabs,
+    newlines, leading spaces and control characters), so ``java\\tscript:`` is caught too; a
+    value it cannot split is not a link."""
+    try:
+        scheme = urllib.parse.urlsplit(value).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _SAFE_SCHEMES and not any(ord(char) < 0x20 for char in value)
 
 
 def _is_absolute_url(value: str) -> bool:

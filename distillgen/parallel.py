@@ -139,7 +139,7 @@ class _Store:
     """
 
     def __init__(self, directory: Path):
-        self.summaries = Cache(directory, "summaries")
+        self.summaries = Cache(directory, "summaries", memo=True)
         self.renders = Cache(directory, "renders")
         self.pages = BlobStore(directory, "pages")
         self.feeds = BlobStore(directory, "feeds")
@@ -148,7 +148,7 @@ class _Store:
              listing: str) -> tuple[str, str]:
         """Store a post's render and page; returns the names of its page and feed blobs."""
         blob = self.pages.put(page)
-        feed = self.feeds.put(rendered.feed_html.encode("utf-8"))
+        feed = self.feeds.put(rendered.feed_html.encode("utf-8")) if rendered.feed_html else ""
         self.renders.put(key, rendered)
         self.summaries.put(key, (deps, slim(rendered, False, listing), page_key, blob, feed))
         return blob, feed
@@ -164,7 +164,8 @@ def _run_job(job: _Job) -> JobResult:
     work = _WORK
     assert work is not None
     post = work.posts[job.index]
-    rendered = job.cached or render_post(post, work.context)
+    rendered = job.cached or render_post(post, work.context,
+                                         feed=post.source_path in work.in_feed)
     if any(d.is_error for d in rendered.diagnostics):
         return rendered, None, ""
     page_bytes, listing = work.page(rendered)
@@ -246,14 +247,20 @@ def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRender
             jobs.append(_Job(index, None))
             continue
         rendered, cached_page_key, blob, feed = found
+        needs_feed = post.source_path in in_feed
         blob_path = store.pages.path(blob)
-        feed_path = store.feeds.path(feed)
-        if cached_page_key == page_key and blob_path is not None and feed_path is not None:
-            if post.source_path in in_feed:
-                rendered = dataclasses.replace(rendered, feed_html=feed_path.read_text("utf-8"))
+        feed_path = store.feeds.path(feed) if feed else None
+        if needs_feed and feed_path is None:
+            jobs.append(_Job(index, None))  # it entered the feed: render its feed copy too
+            continue
+        if cached_page_key == page_key and blob_path is not None:
+            if feed_path is not None:
+                kept_feeds.add(feed)
+                if needs_feed:
+                    rendered = dataclasses.replace(rendered,
+                                                   feed_html=feed_path.read_text("utf-8"))
             renders[index], pages[index] = rendered, blob_path
             kept_pages.add(blob)
-            kept_feeds.add(feed)
             reused += 1
             continue
         full = store.renders.get(keys[index])
@@ -272,7 +279,8 @@ def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRender
         if isinstance(page_result, str) and store is not None:
             pages[job.index] = store.pages.path(page_result)
             kept_pages.add(page_result)
-            kept_feeds.add(feed)
+            if feed:
+                kept_feeds.add(feed)
         else:
             pages[job.index] = page_result
     stats = {"cached": reused, "rendered": len(posts) - reused, "pages": len(jobs)}

@@ -71,8 +71,11 @@ def _local_bib_path(post: Post) -> str:
     return posixpath.normpath(posixpath.join(folder, post.meta.bibliography or ""))
 
 
-def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None) -> RenderedPost:
-    """Render a post's body, notes, bibliography and table of contents."""
+def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None, *,
+                feed: bool = True) -> RenderedPost:
+    """Render a post's body, notes, bibliography and table of contents, and with ``feed``
+    also the copy for feed readers (skipped for posts the feed does not carry: it costs a
+    second rendering pass)."""
     md = md or _markdown()
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
@@ -102,7 +105,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     body_html = md.renderer.render(tokens, md.options, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
-    feed_html = _feed_html(md, tokens, env, state, lookup)
+    feed_html = _feed_html(md, tokens, env, state, lookup) if feed else ""
     _report_unknown_notes(state, tokens, env)
     _check_preview_image(post, state)
     bibliography = tuple(

@@ -7,6 +7,7 @@ each citation link (a sibling, never nested inside the link) so CSS alone can sh
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Sequence
@@ -31,7 +32,10 @@ _ITEM_RE = re.compile(
     re.DOTALL,
 )
 _INTEXT_LOCATOR_RE = re.compile(r" ?\[([^\[\]@]*)\](?![(\[])")
-_URL_START_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*://|www\.|mailto:)")
+_URL_START_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://|www\.|mailto:)")
+"""A scheme is at most 32 characters long, so searching a long word stays linear."""
+_WORD_RE = re.compile(r"[^ \n(]+")
+"""A "word" for deciding whether an ``@`` is part of an address: no space, newline or "("."""
 
 
 @dataclass(frozen=True)
@@ -104,18 +108,53 @@ def _closing_bracket(src: str, pos: int, limit: int) -> int | None:
     return None
 
 
-def _inside_url_or_address(src: str, pos: int) -> bool:
+def _inside_url_or_address(state: StateInline, pos: int) -> bool:
     """True when the ``@`` at ``pos`` belongs to an e-mail address, a URL or a handle's word."""
+    src = state.src
     if pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_.+-/:@"):
         return True
-    word_start = max(src.rfind(" ", 0, pos), src.rfind("\n", 0, pos), src.rfind("(", 0, pos)) + 1
-    return bool(_URL_START_RE.search(src, word_start, pos))
+    url_start = _words_of(state).url_start_before(pos)
+    return url_start is not None and url_start < pos
+
+
+class _Words:
+    """The words of one inline text, each searched for a URL start at most once: looking back
+    from every ``@`` instead would take quadratic time on a long run of ``!@!@!@``."""
+
+    def __init__(self, src: str):
+        self.src = src
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for match in _WORD_RE.finditer(src):
+            self.starts.append(match.start())
+            self.ends.append(match.end())
+        self.url_starts: dict[int, int | None] = {}
+
+    def url_start_before(self, pos: int) -> int | None:
+        """Where the first URL start of the word holding ``pos`` is, if it has one."""
+        index = bisect.bisect_right(self.starts, pos) - 1
+        if index < 0 or pos >= self.ends[index]:
+            return None
+        if index not in self.url_starts:
+            found = _URL_START_RE.search(self.src, self.starts[index], self.ends[index])
+            self.url_starts[index] = found.start() if found else None
+        return self.url_starts[index]
+
+
+def _words_of(state: StateInline) -> _Words:
+    """The words of the inline text being parsed, computed once per text."""
+    words = state.env.get("dg_words") if isinstance(state.env, dict) else None
+    if words is None or words.src is not state.src:
+        words = _Words(state.src)
+        if isinstance(state.env, dict):
+            state.env["dg_words"] = words
+    return words
 
 
 def parse_intext_citation(state: StateInline, silent: bool) -> bool:
     """``@key`` (optionally ``@key [p. 33]``) as part of a sentence."""
     src, start = state.src, state.pos
-    if src[start] != "@" or state.linkLevel > 0 or _inside_url_or_address(src, start):
+    if src[start] != "@" or state.linkLevel > 0 or _inside_url_or_address(state, start):
         return False
     pos = start + 1
     braced = _BRACED_KEY_RE.match(src, pos)
