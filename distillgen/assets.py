@@ -65,8 +65,12 @@ def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
 
 
 def site_asset_files(folder: Path) -> dict[str, Path]:
-    """The site's own ``assets/`` folder, every file, by path inside it."""
-    if not folder.is_dir():
+    """The site's own ``assets/`` folder, every file, by path inside it.
+
+    A folder that is a link to somewhere outside the site is not followed: building a site
+    someone else wrote must never publish files from elsewhere on the machine.
+    """
+    if not folder.is_dir() or not folder.resolve().is_relative_to(folder.parent.resolve()):
         return {}
     files = {}
     for folder_path, dirs, names in os.walk(folder, followlinks=False):

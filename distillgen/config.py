@@ -285,7 +285,9 @@ def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLoca
         try:
             values[key] = _inside_root(root, key, values.get(key, defaults[key]))
         except _BadValue as bad:
-            diagnostics.append(error("bad-config", bad.message, where.get(key), bad.hint))
+            # A default is not written in the file: the path itself (a link) is the place.
+            location = where.get(key) or SourceLocation(values.get(key, defaults[key]))
+            diagnostics.append(error("bad-config", bad.message, location, bad.hint))
             values.pop(key, None)
             if key == "output_dir":
                 return  # where it would go is unknown: nothing to compare

@@ -21,8 +21,9 @@ from .cache import Cache, digest
 MANIFEST_KEY = "0" * 16
 
 
-def _stat_tree(root: Path, skip: set[Path], with_inode: bool) -> list[str]:
-    rows: list[str] = []
+def _stat_tree(root: Path, skip: set[Path], with_inode: bool) -> list[bytes]:
+    """One row per file; bytes, because a file name need not be valid UTF-8."""
+    rows: list[bytes] = []
     if not root.is_dir():
         return rows
     for folder, dirs, files in os.walk(root, followlinks=False):
@@ -38,7 +39,7 @@ def _stat_tree(root: Path, skip: set[Path], with_inode: bool) -> list[str]:
             row = f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}"
             if with_inode:
                 row += f"\0{info.st_ino}"
-            rows.append(row)
+            rows.append(os.fsencode(row))
     return rows
 
 

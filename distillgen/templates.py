@@ -32,7 +32,7 @@ def make_environment(site_templates: Path | None) -> jinja2.Environment:
     theme = jinja2.FileSystemLoader(str(theme_templates_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None and site_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+        loaders.append(_SiteLoader(site_templates))
     loaders.append(jinja2.PrefixLoader({"theme": theme}))
     loaders.append(theme)
     env = jinja2.Environment(
@@ -49,6 +49,22 @@ def make_environment(site_templates: Path | None) -> jinja2.Environment:
     env.filters["jsonld"] = jsonld
     env.filters["anchor_id"] = anchor_id
     return env
+
+
+class _SiteLoader(jinja2.FileSystemLoader):
+    """The site's own templates, never one that is a link leading out of the site folder: a
+    template is published, so a link to a private file would publish that file. Such a
+    template counts as absent, so the theme's is used."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder))
+        self.site_root = folder.parent.resolve()
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.site_root):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
 
 
 @functools.lru_cache(maxsize=65536)

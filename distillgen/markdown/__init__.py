@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
 from .citations import citations_plugin
@@ -21,6 +22,7 @@ from .links import links_plugin
 from .locations import assign_lines
 from .math_plugin import math_plugin
 from .sidenotes import sidenotes_plugin
+from .tables import tables_plugin
 
 
 def _default_converter(tex: str, display: bool) -> str:
@@ -33,14 +35,28 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> Mar
     """The configured parser and renderer; ``convert_math`` is injectable for tests."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False,
                                    "highlight": markdown_highlighter})
-    md.enable(["table", "strikethrough"])
+    md.enable("strikethrough")
+    md.use(tables_plugin)
     md.use(math_plugin, convert=convert_math or _default_converter)
     md.use(citations_plugin)
     md.use(sidenotes_plugin)
     md.use(attrs_plugin)
+    _attrs_only_at_brace(md)
     md.use(attrs_block_plugin)
     md.use(figures_plugin)
     md.use(links_plugin)
     md.use(headings_plugin)
     md.core.ruler.after("inline", "dg_assign_lines", assign_lines)
     return md
+
+
+def _attrs_only_at_brace(md: MarkdownIt) -> None:
+    """Run the inline attributes rule only where ``{`` starts them. The plugin's rule reads
+    the pending text at every character no other rule took, which costs time in proportion
+    to the paragraph so far: a long paragraph of punctuation took quadratic time."""
+    attr_rule = next(rule.fn for rule in md.inline.ruler.__rules__ if rule.name == "attr")
+
+    def attrs_at_brace(state: StateInline, silent: bool) -> bool:
+        return state.src[state.pos] == "{" and attr_rule(state, silent)
+
+    md.inline.ruler.at("attr", attrs_at_brace)

@@ -17,7 +17,6 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from ..errors import did_you_mean
 from .locations import recording_offsets
 from .state import CitableEntry, RenderState, state_of
 
@@ -204,7 +203,7 @@ def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> st
 
 
 def _report_unknown(state: RenderState, token: Token, key: str) -> None:
-    suggestion = did_you_mean(key, state.known_keys())
+    suggestion = state.suggest("citation", key, state.known_keys)
     hint = f"did you mean `{suggestion}`? " if suggestion else ""
     hint += "Write `\\@` for a literal at-sign."
     column_shift = max(token.markup.find(key) - 1, 0)

@@ -19,7 +19,6 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
-from ..errors import did_you_mean
 from ..model import AssetRef
 from .locations import replace_inline_rule
 from .state import RenderState, state_of
@@ -140,7 +139,7 @@ def resolve_local_file(state: RenderState, src: str, token: Token):
     state.files_looked_up.add(joined)
     info = state.assets_on_disk.get(joined)
     if info is None:
-        suggestion = did_you_mean(joined, state.assets_on_disk.keys())
+        suggestion = state.suggest("file", joined, state.assets_on_disk.keys)
         hint = f"did you mean `{suggestion}`?" if suggestion else \
             "paths are relative to the Markdown file"
         state.report("missing-asset", f"file not found: `{src}` (looked for `{joined}`)", token,

@@ -40,7 +40,8 @@ def highlight_code(code: str, language: str) -> str:
         body = html.escape(code, quote=False)
     else:
         body = pygments_highlight(code, lexer, _FORMATTER)
-    return f'<pre class="{CSS_CLASS}"><code{lang_class}>{body}</code></pre>\n'
+    # tabindex: a block that scrolls sideways must be reachable by keyboard
+    return f'<pre class="{CSS_CLASS}" tabindex="0"><code{lang_class}>{body}</code></pre>\n'
 
 
 def markdown_highlighter(code: str, language: str, attrs: str) -> str:

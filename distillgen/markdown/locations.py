@@ -8,6 +8,7 @@ the middle of a paragraph is reported where the author wrote it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,23 +61,28 @@ def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
 def assign_lines(state: StateCore) -> None:
     """Core rule: give located inline tokens a body line and column from their offsets."""
     body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    newlines: dict[int, list[int]] = {}
     for token, parent in walk(state.tokens):
         if parent is None or not token.meta or OFFSET not in token.meta:
             continue
         if not parent.map:
             continue
-        line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup)
+        if id(parent) not in newlines:
+            newlines[id(parent)] = [i for i, char in enumerate(parent.content) if char == "\n"]
+        line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
+                                        newlines[id(parent)])
         token.meta[LINE] = line
         token.meta[COLUMN] = column
 
 
-def _line_and_column(parent: Token, offset: int, body_lines: list[str],
-                     markup: str) -> tuple[int, int]:
+def _line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
+                     newlines: list[int]) -> tuple[int, int]:
+    """``newlines``: where the parent's content has its line breaks, found once per parent so
+    that a paragraph with many located tokens costs linear time, not quadratic."""
     content = parent.content
-    before = content[:offset]
-    line_in_block = before.count("\n")
+    line_in_block = bisect.bisect_left(newlines, offset)
     line = parent.map[0] + line_in_block
-    column_in_content = offset - (before.rfind("\n") + 1)
+    column_in_content = offset - (newlines[line_in_block - 1] + 1 if line_in_block else 0)
     source = body_lines[line] if 0 <= line < len(body_lines) else ""
     # The paragraph text lost the line's indentation and container markers ("> ", "- "):
     # find the markup in the real line, searching from where the content column suggests.

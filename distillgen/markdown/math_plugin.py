@@ -59,7 +59,8 @@ def _render(token: Token, env, convert: Converter, *, display: bool) -> str:
                      location=_error_location(state, token, getattr(problem, "offset", None)))
         mathml = f'<code class="math-error">{html.escape(tex)}</code>'
     if display:
-        return f'<div class="math-display">{mathml}</div>'
+        # tabindex: a wide equation scrolls sideways and must be reachable by keyboard
+        return f'<div class="math-display" tabindex="0">{mathml}</div>'
     return mathml
 
 

@@ -6,16 +6,19 @@ object in it under ``env["dg"]`` so every plugin reads and writes the same, docu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from markdown_it.token import Token
 
-from ..errors import Diagnostic, Severity, SourceLocation
+from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetRef
 from .locations import token_position
+
+MAX_SUGGESTIONS = 100
+"""Distinct mistyped names per post that get a did-you-mean hint."""
 
 
 class CitableEntry(Protocol):
@@ -79,6 +82,18 @@ class RenderState:
     in_appendix: bool = False
     """Rendering the appendix copy of the notes: no element ids (they exist in the body)."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]]) -> str | None:
+        """Did-you-mean for a mistyped ``kind`` of name (citation key, file), worked out once
+        per name and for at most :data:`MAX_SUGGESTIONS` names: each costs a comparison with
+        every candidate, and a post with thousands of unknown keys against a bibliography of
+        thousands of entries would otherwise take minutes to report."""
+        made: dict[tuple[str, str], str | None] = self.extra.setdefault("suggestions", {})
+        if (kind, word) not in made:
+            if len(made) >= MAX_SUGGESTIONS:
+                return None
+            made[kind, word] = did_you_mean(word, candidates())
+        return made[kind, word]
 
     def next_id(self, prefix: str) -> str:
         """A document-unique element id."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_support import CHECK, EXAMPLE, WIDE
 
 from distillgen.build import build
 
@@ -31,13 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 EXAMPLE_PARTS = ("content", "assets", "templates", "references.bib", "distillgen.toml")
-EXAMPLE = "attribution-notes"
-"""Where the example site is served: the path of its ``base_url``."""
-CHECK = "layout-check"
-
-WIDE = {"width": 1400, "height": 900}
-MEDIUM = {"width": 1024, "height": 800}
-NARROW = {"width": 400, "height": 800}
 
 
 def missing(reason: str) -> None:
@@ -126,7 +120,14 @@ class Reader:
     """A page opened as a reader would, recording every request that did not succeed."""
 
     page: object
+    base_url: str
     failures: list[str] = field(default_factory=list)
+
+    def visit(self, path: str) -> object:
+        """Go to a site path and wait for its fonts; returns the page."""
+        self.page.goto(self.base_url + path, wait_until="load")
+        self.page.evaluate("document.fonts.ready.then(() => true)")
+        return self.page
 
 
 @pytest.fixture
@@ -144,14 +145,13 @@ def open_page(browser, base_url) -> Iterator[Callable[..., Reader]]:
                                       java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
-        reader = Reader(page)
+        reader = Reader(page, base_url)
         page.on("requestfailed",
                 lambda request: reader.failures.append(f"{request.url}: {request.failure}"))
         page.on("response", lambda response: reader.failures.append(
             f"{response.url}: HTTP {response.status}") if response.status >= 400 else None)
         page.emulate_media(media=media)
-        page.goto(base_url + path, wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
+        reader.visit(path)
         readers.append(reader)
         return reader
 

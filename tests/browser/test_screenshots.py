@@ -1,0 +1,56 @@
+"""Screenshots of the example site for people to look at, saved under tests/artifacts/.
+
+Each test also checks that the picture is what it should be a picture of (a full page, a
+visible card, an open note), so a blank or broken capture fails instead of being saved.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import CHECK, EXAMPLE, MEDIUM, NARROW, WIDE
+
+ARTICLE = f"{EXAMPLE}/blog/shapley-values-and-shap/"
+CHECK_POST = f"{CHECK}/blog/layout-check/"
+
+
+SHOTS = [
+    ("article-1400-light", ARTICLE, WIDE, "light", "screen"),
+    ("article-1400-dark", ARTICLE, WIDE, "dark", "screen"),
+    ("article-1024-light", ARTICLE, MEDIUM, "light", "screen"),
+    ("article-400-light", ARTICLE, NARROW, "light", "screen"),
+    ("article-print", ARTICLE, {"width": 800, "height": 1100}, "light", "print"),
+    ("index-1400-light", f"{EXAMPLE}/", WIDE, "light", "screen"),
+    ("layout-check-1400-light", CHECK_POST, WIDE, "light", "screen"),
+    ("layout-check-400-dark", CHECK_POST, NARROW, "dark", "screen"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "viewport", "scheme", "media"),
+                         [pytest.param(*shot, id=shot[0]) for shot in SHOTS])
+def test_full_page_screenshot(open_page, artifacts, name, path, viewport, scheme, media):
+    page = open_page(path, viewport=viewport, scheme=scheme, media=media).page
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # load lazy images
+    page.evaluate("window.scrollTo(0, 0)")
+    target = artifacts / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 20_000
+    assert page.evaluate("document.body.scrollHeight") > viewport["height"]
+
+
+def test_hover_card_screenshot(open_page, artifacts):
+    page = open_page(ARTICLE).page
+    link = page.locator(".d-body .citation-link").nth(2)
+    link.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 200)")
+    link.hover()
+    card = page.locator(".d-body .citation-card").nth(2)
+    assert card.is_visible()
+    page.screenshot(path=str(artifacts / "card-hover-1400.png"))
+
+
+def test_open_note_screenshot(open_page, artifacts):
+    page = open_page(ARTICLE, viewport=NARROW).page
+    page.locator("#fnref-2").click()
+    assert page.locator("#sn-2").is_visible()
+    page.evaluate("window.scrollBy(0, -250)")
+    page.screenshot(path=str(artifacts / "note-open-400.png"))
