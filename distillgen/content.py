@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import posixpath
 import re
 import unicodedata
@@ -176,7 +177,27 @@ def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) ->
                 diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
                                            where))
             elif entry.suffix == ".md" and entry.is_file():
-                yield entry
+                if _is_utf8_name(where.path):
+                    yield entry
+                else:
+                    diagnostics.append(error(
+                        "bad-encoding", "the file name is not UTF-8, so no web address can "
+                        "name it", SourceLocation(_shown_name(where.path)),
+                        "rename the file (and its folders) using UTF-8"))
+
+
+def _is_utf8_name(name: str) -> bool:
+    """File names that are not UTF-8 reach Python with their bad bytes as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown_name(name: str) -> str:
+    """A file name with its undecodable bytes spelled as ``\\xe9``, fit to print."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:

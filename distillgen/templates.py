@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import posixpath
 from pathlib import Path
 
 import jinja2
 
+from .errors import Diagnostic, SourceLocation, error
 from .markdown.citations import anchor_id
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -114,6 +116,34 @@ def templates_digest(site_templates: Path | None) -> str:
             continue
         for file in sorted(folder.rglob("*")):
             if file.is_file():
-                parts += [file.relative_to(folder).as_posix(), file.read_bytes()]
+                parts += [os.fsencode(file.relative_to(folder).as_posix()), file.read_bytes()]
         parts.append("|")
     return digest(*parts)
+
+
+def template_diagnostics(site_templates: Path | None) -> list[Diagnostic]:
+    """Located errors for the site's own templates that cannot be used: not UTF-8 text, or
+    not valid Jinja. Checked before any page renders, so a broken override is reported at its
+    line instead of ending the build in a traceback."""
+    from .content import decode_source
+
+    if site_templates is None or not site_templates.is_dir():
+        return []
+    env = make_environment(site_templates)
+    problems: list[Diagnostic] = []
+    for file in sorted(site_templates.rglob("*")):
+        if not file.is_file():
+            continue
+        shown = os.fsencode(file.relative_to(site_templates.parent).as_posix()).decode(
+            "utf-8", "backslashreplace")
+        text, found = decode_source(file.read_bytes(), shown)
+        problems += found
+        if text is None:
+            continue
+        try:
+            env.parse(text, file.name, str(file))
+        except jinja2.TemplateSyntaxError as bad:
+            problems.append(error("bad-template", f"invalid template: {bad.message}",
+                                  SourceLocation(shown, bad.lineno or 1),
+                                  "templates are Jinja: {{ value }}, {% if test %}…{% endif %}"))
+    return problems

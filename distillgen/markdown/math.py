@@ -1000,6 +1000,14 @@ def _polish(root: ElementTree.Element, source: str, operators: dict[str, str]) -
         if element.tag == "mo" and "minsize" in element.attrib:
             element.set("stretchy", "true")
         _classify_symbol(element)
+        if element.tag == "mo" and element.text in _UNSPACED and "lspace" not in element.attrib:
+            # TeX sets |, \| and ! as ordinary or closing symbols: no space around them
+            # (browsers would space "|S|!" like "| S | !" as infix operators).
+            element.set("lspace", "0")
+            element.set("rspace", "0")
+
+
+_UNSPACED = frozenset({"|", "\u2016", "!"})
 
 
 def _classify_symbol(element: ElementTree.Element) -> None:
