@@ -76,8 +76,8 @@ def test_output_option(tmp_path: Path):
 
 def test_check_writes_nothing_and_reports_links_and_unused_entries(tmp_path: Path):
     (tmp_path / "references.bib").write_text(
-        "@article{used, title={Used}, year={2020}}\n@article{unused, title={Unused}, year={2021}}\n",
-        "utf-8")
+        "@article{used, title={Used}, year={2020}}\n"
+        "@article{unused, title={Unused}, year={2021}}\n", "utf-8")
     write_post(tmp_path, "one", "See [@used] and [a broken link](../nowhere/) "
                                 "and [a bad anchor](#nope).")
     result = run(tmp_path, "check")

@@ -97,7 +97,7 @@ def test_no_root_relative_links_and_every_relative_link_resolves(built: Path):
         if page.name == "404.html":
             continue  # served at any depth: links from the base path (checked below)
         collector = parse(page)
-        for tag, url in collector.urls:
+        for _tag, url in collector.urls:
             assert not url.startswith("/"), f"{page}: root-relative {url}"
             if re.match(r"^[a-z]+:|^//|^#", url):
                 continue
@@ -119,7 +119,7 @@ def test_404_links_from_the_base_path(built: Path):
 def test_fragment_links_in_posts_resolve(built: Path):
     post = built / "blog" / "shapley" / "index.html"
     collector = parse(post)
-    for tag, url in collector.urls:
+    for _tag, url in collector.urls:
         if url.startswith("#"):
             assert url[1:] in collector.ids, url
     other = parse(built / "blog" / "other" / "index.html")
