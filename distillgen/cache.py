@@ -217,23 +217,34 @@ class BlobStore:
         """Store ``data``; returns its name."""
         name = hashlib.sha256(data).hexdigest()
         path = self._folder / name[:2] / name
-        if not path.is_file():
+        if not _holds_blob(path, name):
             self._marker._mark_cache_directory()
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(path, data)
         return name
 
     def path(self, name: str) -> pathlib.Path | None:
-        """Where the blob ``name`` lives, or None if it is not there (or not a plain file)."""
+        """Where the blob ``name`` lives, or None if it is not there, not a plain file, or no
+        longer holds the bytes its name promises (a damaged blob is deleted: published as it
+        is, it would put a truncated or garbled page on the site)."""
         if not isinstance(name, str) or not _KEY.fullmatch(name):
             return None
         path = self._folder / name[:2] / name
-        try:
-            mode = os.lstat(path).st_mode
-        except OSError:
-            return None
-        return path if stat.S_ISREG(mode) else None
+        if _holds_blob(path, name):
+            return path
+        if os.path.lexists(path):
+            _remove_quietly(path)
+        return None
 
     def prune(self, keep: set[str]) -> None:
         """Delete every blob not named in ``keep``."""
         self._marker.prune(keep)
+
+
+def _holds_blob(path: pathlib.Path, name: str) -> bool:
+    """Whether ``path`` is a regular file whose SHA-256 is ``name``."""
+    try:
+        data = _read_regular_file(path)
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == name

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .content import decode_source, suggest_name
+from .content import decode_source, describe_character, forbidden_character, suggest_name
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
 
 CONFIG_FILE = "distillgen.toml"
@@ -135,6 +135,11 @@ def _text(key: str, value: Any) -> str:
     if not isinstance(value, str):
         raise _BadValue(f"`{key}` must be a string, not {_toml_kind(value)}",
                         f'write the value in double quotes: {key} = "..."')
+    bad = forbidden_character(value)
+    if bad is not None:
+        raise _BadValue(f"`{key}` contains {describe_character(value[bad])}",
+                        "in double quotes a backslash starts an escape: write \\\\ for a "
+                        "backslash, or use single quotes")
     return value
 
 
@@ -286,7 +291,7 @@ def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLoca
             values[key] = _inside_root(root, key, values.get(key, defaults[key]))
         except _BadValue as bad:
             # A default is not written in the file: the path itself (a link) is the place.
-            location = where.get(key) or SourceLocation(values.get(key, defaults[key]))
+            location = where.get(key) if key in values else SourceLocation(defaults[key])
             diagnostics.append(error("bad-config", bad.message, location, bad.hint))
             values.pop(key, None)
             if key == "output_dir":

@@ -71,7 +71,8 @@ _RESAVE_HINT = "re-save the file with the UTF-8 encoding (most editors offer it 
 
 
 def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
-    """UTF-8 text with no BOM, ``\\n`` line ends and no NUL; or None and a located error."""
+    """UTF-8 text with no BOM, ``\\n`` line ends and no control character; or None and a
+    located error."""
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM):]
     try:
@@ -84,7 +85,31 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]
         return None, [error("bad-encoding", "the file contains a NUL byte: it is not UTF-8 text",
                             location_in(text, nul, path),
                             "if it is UTF-16 or a binary file, " + _RESAVE_HINT)]
+    bad = forbidden_character(text)
+    if bad is not None:
+        return None, [error("bad-encoding", f"the file contains {describe_character(text[bad])}, "
+                            "which a web page or feed cannot hold",
+                            location_in(text, bad, path), _CONTROL_HINT)]
     return text, []
+
+
+_FORBIDDEN_CHARACTERS = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+"""Control characters (tab and line ends aside), surrogates and non-characters: HTML calls them
+parse errors and XML refuses most of them, so one in a title would break the site's feed."""
+_CONTROL_HINT = "delete it (editors often show it as nothing at all)"
+
+
+def forbidden_character(text: str) -> int | None:
+    """Where the first character no page or feed may hold is, or None."""
+    found = _FORBIDDEN_CHARACTERS.search(text)
+    return found.start() if found else None
+
+
+def describe_character(char: str) -> str:
+    """``the control character U+0007``, as a message names a character it cannot show."""
+    kind = "control character" if unicodedata.category(char) == "Cc" else "character"
+    return f"the {kind} U+{ord(char):04X}"
 
 
 def normalise_newlines(text: str) -> str:
@@ -470,6 +495,12 @@ class _FrontMatterReader:
 
     def text(self, name: str, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+            bad = forbidden_character(node.value)
+            if bad is not None:
+                return self.refuse("bad-field", f"`{name}` contains "
+                                   f"{describe_character(node.value[bad])}", node,
+                                   "in double quotes a backslash starts an escape (\"\\a\" is a "
+                                   "bell): write \\\\ for a backslash, or use single quotes")
             return node.value.strip()
         hint = f'put it in double quotes: "{node.value}"' if isinstance(
             node, yaml.ScalarNode) else None

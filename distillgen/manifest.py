@@ -45,7 +45,7 @@ def _stat_tree(root: Path, skip: set[Path], with_inode: bool) -> list[bytes]:
 
 def inputs_digest(root: Path, out_dir: Path, cache_dir: Path, options: Any) -> str:
     """Everything a build reads, as sizes and times, with the code version and options."""
-    from .parallel import code_version
+    from .fingerprint import code_version
     from .templates import THEME_DIR
 
     skip = {out_dir.absolute(), cache_dir.absolute()}

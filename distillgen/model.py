@@ -93,6 +93,14 @@ class AssetRef:
 
 
 @dataclass(frozen=True)
+class AssetInfo:
+    """A file on disk that a post may reference: enough to copy it and size its <img>."""
+
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class RenderedPost:
     """What rendering one post produced; everything later stages need, no Markdown left."""
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import BlobStore, Cache, digest
+from .errors import DistillgenError
+from .fingerprint import code_version
 from .model import Post, RenderedPost
 from .render import RenderContext, lookup_for, render_post
 
@@ -67,34 +69,6 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
     return dataclasses.replace(rendered, html="", bibliography_html=(), footnotes_html=(),
                                toc=(), feed_html=rendered.feed_html if keep_feed else "",
                                listing_html=listing_html)
-
-
-@functools.lru_cache(maxsize=1)
-def code_version() -> str:
-    """distillgen's code and its renderers' versions: changing any invalidates the cache."""
-    from importlib import metadata
-
-    from . import __version__
-
-    parts = [__version__, _source_digest()]
-    for package in ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "pybtex",
-                    "jinja2"):
-        try:
-            parts.append(f"{package}={metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{package}=?")
-    return ";".join(parts)
-
-
-def _source_digest() -> str:
-    """A hash of distillgen's own code, so an edited (or editable-installed) copy never reuses
-    results rendered by different code."""
-    from pathlib import Path
-
-    package = Path(__file__).parent
-    files = sorted(package.rglob("*.py"))
-    return digest(*(part for f in files for part in (f.relative_to(package).as_posix(),
-                                                      f.read_bytes())))
 
 
 def post_key(post: Post, context: RenderContext) -> str:
@@ -168,7 +142,11 @@ def _run_job(job: _Job) -> JobResult:
                                          feed=post.source_path in work.in_feed)
     if any(d.is_error for d in rendered.diagnostics):
         return rendered, None, ""
-    page_bytes, listing = work.page(rendered)
+    try:
+        page_bytes, listing = work.page(rendered)
+    except DistillgenError as problem:  # a broken template: reported, never cached
+        return dataclasses.replace(rendered, diagnostics=(*rendered.diagnostics,
+                                                          *problem.diagnostics)), None, ""
     page: Page = page_bytes
     feed = ""
     if work.store is not None:
@@ -189,8 +167,24 @@ def _run_jobs(jobs: list[_Job], workers: int) -> list[JobResult]:
 
     chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
+                             mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: end with the build. A build killed with SIGKILL cannot stop its
+    workers, so each asks the kernel (Linux) to kill it when its parent dies."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _can_fork() -> bool:

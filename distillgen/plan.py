@@ -19,9 +19,10 @@ from markupsafe import Markup
 from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
+from .errors import DistillgenError
 from .markdown.highlight import stylesheet
 from .model import RenderedPost
-from .templates import relative_url, theme_assets_dir
+from .templates import relative_url, template_failure, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
 ROOT = "\x00root\x00"
@@ -83,9 +84,13 @@ class PageRenderer:
         return slugify(name)
 
     def render(self, template: str, page_dir: str, rooted: bool = False, **values) -> bytes:
+        """The page as bytes; a failing template raises DistillgenError (``bad-template``)."""
         context = self.context(page_dir, rooted=rooted)
         context.update(values)
-        return self.env.get_template(template).render(context).encode("utf-8")
+        try:
+            return self.env.get_template(template).render(context).encode("utf-8")
+        except jinja2.TemplateError as problem:
+            raise DistillgenError([template_failure(problem, self.config.root)]) from None
 
 
 class PostPages:
@@ -106,9 +111,12 @@ class PostPages:
             canonical=canonical, citation=citation, image_url=preview_image_url(config, post),
             json_ld=_json_ld(config, post, canonical),
         )
-        macros = self.env.get_template("_macros.html").module
-        item = macros.post_item(post, lambda p: ROOT + post_target(p),  # type: ignore[attr-defined]
-                                lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
+        try:
+            macros = self.env.get_template("_macros.html").module
+            item = macros.post_item(post, lambda p: ROOT + post_target(p),  # type: ignore[attr-defined]
+                                    lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
+        except jinja2.TemplateError as problem:
+            raise DistillgenError([template_failure(problem, config.root)]) from None
         return page, str(item)
 
 

@@ -147,3 +147,21 @@ def template_diagnostics(site_templates: Path | None) -> list[Diagnostic]:
                                   SourceLocation(shown, bad.lineno or 1),
                                   "templates are Jinja: {{ value }}, {% if test %}…{% endif %}"))
     return problems
+
+
+def template_failure(problem: Exception, root: Path) -> Diagnostic:
+    """A located ``bad-template`` error for a template that failed while rendering a page
+    (an undefined value, a missing parent): the last template line the error passed through."""
+    import traceback
+
+    folders = [root / "templates", theme_templates_dir()]
+    where = None
+    for frame in traceback.extract_tb(problem.__traceback__):
+        path = Path(frame.filename)
+        if any(path.is_relative_to(folder) for folder in folders) and frame.lineno:
+            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            where = SourceLocation(shown, frame.lineno)
+    message = getattr(problem, "message", None) or str(problem)
+    return error("bad-template", f"template failed: {message}", where,
+                 "a template in the site's templates/ folder replaces the theme's file of the "
+                 "same name; extend the original with {% extends \"theme/<name>\" %}")

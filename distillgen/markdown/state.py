@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from markdown_it.token import Token
 
 from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
-from ..model import AssetRef
+from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
 from .locations import token_position
 
 MAX_SUGGESTIONS = 100
@@ -30,14 +30,6 @@ class CitableEntry(Protocol):
     def short_authors(self) -> str: ...
     def html(self) -> str: ...
     def plain(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class AssetInfo:
-    """A file on disk that a post may reference: enough to copy it and size its <img>."""
-
-    width: int | None = None
-    height: int | None = None
 
 
 @dataclass
