@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,10 +158,12 @@ def _display(config: SiteConfig, path: Path) -> str:
 def build(root: Path, *, include_drafts: bool = False, output: Path | None = None,
           write: bool = True, strict: bool = False, use_cache: bool = True,
           workers: int | None = None, report_unused: bool = False,
+          progress: Callable[[int, int], None] | None = None,
           overrides: Mapping[str, Any] | None = None) -> BuildResult:
     """Build the site at ``root``; write it only when there is no error.
 
-    ``report_unused`` adds a warning per bibliography entry no post cites (for ``check``).
+    ``report_unused`` adds a warning per bibliography entry no post cites (for ``check``);
+    ``progress`` is told (posts rendered, posts to render) as rendering advances.
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -210,7 +212,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     rendered, pages, render_stats, cache_keep = render_posts(
         posts, context, PostPages(config, env), page_key=page_key(config),
         cache_dir=config.cache_path() if use_cache else None,
-        workers=workers or default_workers(), in_feed=feed_sources(config, posts))
+        workers=workers or default_workers(), in_feed=feed_sources(config, posts),
+        progress=progress)
     result.stats.update(render_stats)
     for post in rendered:
         diagnostics.extend(post.diagnostics)

@@ -65,11 +65,48 @@ def _summary(result, verb: str) -> str:
     return text
 
 
+class ProgressBar:
+    """``rendering [#####     ] 412/1000 posts`` on a terminal, for builds with many posts to
+    render; nothing when output goes to a file or a pipe, or under CI."""
+
+    MIN_POSTS = 50
+    WIDTH = 30
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.shown = False
+
+    @classmethod
+    def wanted(cls) -> bool:
+        import os
+
+        return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_POSTS:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + " " * (self.WIDTH - filled)
+        self.stream.write(f"\rrendering [{bar}] {done}/{total} posts")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * (self.WIDTH + 40) + "\r")
+            self.stream.flush()
+
+
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    result = build(args.root.resolve(), include_drafts=args.drafts, output=args.output,
-                   strict=args.strict)
+    bar = ProgressBar() if ProgressBar.wanted() else None
+    try:
+        result = build(args.root.resolve(), include_drafts=args.drafts, output=args.output,
+                       strict=args.strict, progress=bar)
+    finally:
+        if bar is not None:
+            bar.clear()
     _print_diagnostics(result.diagnostics)
     if result.failed or (args.strict and result.diagnostics):
         print("build failed: nothing was written; the previous site is unchanged",

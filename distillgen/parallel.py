@@ -160,16 +160,32 @@ def _run_chunk(jobs: Sequence[_Job]) -> list[JobResult]:
     return [_run_job(job) for job in jobs]
 
 
-def _run_jobs(jobs: list[_Job], workers: int) -> list[JobResult]:
-    if workers <= 1 or len(jobs) < MIN_POSTS_FOR_POOL or not _can_fork():
-        return _run_chunk(jobs)
-    import multiprocessing
+Progress = Callable[[int, int], None]
+"""Called with (posts done, posts to do) as rendering advances."""
 
+
+def _run_jobs(jobs: list[_Job], workers: int, progress: Progress | None) -> list[JobResult]:
     chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             mp_context=multiprocessing.get_context("fork"),
-                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+    results: list[JobResult] = []
+    if workers <= 1 or len(jobs) < MIN_POSTS_FOR_POOL or not _can_fork():
+        finished = map(_run_chunk, chunks)
+        pool = None
+    else:
+        import multiprocessing
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                                   mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
+        finished = pool.map(_run_chunk, chunks)
+    try:
+        for chunk in finished:
+            results += chunk
+            if progress is not None:
+                progress(len(results), len(jobs))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return results
 
 
 def _die_with_parent(parent: int) -> None:
@@ -216,7 +232,7 @@ def _cached_summary(store: _Store, key: str, post: Post, context: RenderContext)
 
 def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRenderer, *,
                  page_key: str, cache_dir: Path | None = None, workers: int = 1,
-                 in_feed: frozenset[str] = frozenset(),
+                 in_feed: frozenset[str] = frozenset(), progress: Progress | None = None,
                  ) -> tuple[list[RenderedPost], list[bytes | Path | None], dict[str, int],
                             CacheKeep]:
     """Every post rendered (slimmed, see :func:`slim`) and its page, in the order given; how
@@ -265,7 +281,7 @@ def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRender
             jobs.append(_Job(index, None))
     _WORK = _Work(posts, context, page, in_feed, page_key, keys, store)
     try:
-        results = _run_jobs(jobs, workers)
+        results = _run_jobs(jobs, workers, progress)
     finally:
         _WORK = None
     for job, (rendered, page_result, feed) in zip(jobs, results, strict=True):

@@ -121,3 +121,26 @@ def test_python_dash_m_and_version(tmp_path: Path):
     result = run(tmp_path, "--version")
     assert result.returncode == 0
     assert result.stdout.startswith("distillgen ")
+
+
+def test_progress_bar_draws_and_clears():
+    import io
+
+    from distillgen.cli import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar(10, 20)  # too few posts to bother
+    assert stream.getvalue() == ""
+    bar(50, 100)
+    assert stream.getvalue().endswith("rendering [###############               ] 50/100 posts")
+    bar.clear()
+    assert stream.getvalue().endswith("\r")
+
+
+def test_no_progress_bar_when_piped(tmp_path: Path):
+    for i in range(60):
+        write_post(tmp_path, f"p{i}", f"Post {i}.")
+    result = run(tmp_path, "build")
+    assert result.returncode == 0
+    assert "rendering" not in result.stderr
