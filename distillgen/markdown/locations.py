@@ -68,11 +68,21 @@ def assign_lines(state: StateCore) -> None:
         if not parent.map:
             continue
         if id(parent) not in newlines:
-            newlines[id(parent)] = [i for i, char in enumerate(parent.content) if char == "\n"]
+            newlines[id(parent)] = _newline_offsets(parent.content)
         line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
                                         newlines[id(parent)])
         token.meta[LINE] = line
         token.meta[COLUMN] = column
+
+
+def _newline_offsets(text: str) -> list[int]:
+    """Where ``text`` breaks lines (str.find runs in C; a loop over characters would not)."""
+    offsets = []
+    found = text.find("\n")
+    while found >= 0:
+        offsets.append(found)
+        found = text.find("\n", found + 1)
+    return offsets
 
 
 def _line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
