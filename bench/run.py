@@ -4,7 +4,7 @@ one-post edit and peak memory, every build a fresh process.
 
     python bench/run.py [--sizes 100,1000] [--runs 5] [--out bench/results.md] [--tmpfs [both]]
 
-Builds of the two generators alternate (distillgen, Hugo, distillgen, …) so that noise on the
+Builds of the two site generators alternate (distillgen, Hugo, distillgen, …) so that noise on the
 machine, a shared disk above all, falls on both alike; every figure is a median over --runs.
 Only the standard library is used.
 """

@@ -68,7 +68,8 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
     (the feed's copy kept only for posts the feed carries), so 10,000 posts fit in memory."""
     return dataclasses.replace(rendered, html="", bibliography_html=(), footnotes_html=(),
                                toc=(), feed_html=rendered.feed_html if keep_feed else "",
-                               listing_html=listing_html)
+                               listing_html=listing_html,
+                               post=dataclasses.replace(rendered.post, body=""))
 
 
 def post_key(post: Post, context: RenderContext) -> str:

@@ -190,13 +190,17 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
         put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag))
     put("404.html", renderer.render("404.html", "", rooted=True))
     updated = newest_date(site)
-    limit = config.feed_limit or len(site.posts)
+    def limit_of(posts: tuple[RenderedPost, ...]) -> int:
+        return config.feed_limit or len(posts)
+
+    limit = limit_of(site.posts)
     put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
                                     summaries=False, feed_url=absolute_url(config, "feed.xml"),
                                     feed_id=absolute_url(config, "")))
     for tag in site.tags:
         put(f"tags/{tag.slug}/feed.xml",
-            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts, summaries=True,
+            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
+                            summaries=True,
                             updated=max((newest_date(Site(posts=tag.posts, featured=(), tags=())),),
                                         default=EPOCH),
                             feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
