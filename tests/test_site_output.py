@@ -240,3 +240,18 @@ def test_canonical_urls_are_pretty_urls_under_base_url(built: Path):
         url = urlsplit(canonical.group(1))
         assert (url.scheme, url.netloc) == (host.scheme, host.netloc)
         assert url.path == f"/repo/blog/{page.parent.name}/"
+
+
+def test_preview_image_gives_absolute_og_image(tmp_path: Path):
+    root = tmp_path / "root"
+    shutil.copytree(SITE_INPUT, root)
+    post = root / "content" / "blog" / "other.md"
+    post.write_text(post.read_text("utf-8").replace(
+        "authors: [Grace Sample]", "authors: [Grace Sample]\nimage: ../../assets/img/square.png"),
+        "utf-8")
+    assert not build(root).failed
+    collector = parse(root / "site" / "blog" / "other" / "index.html")
+    meta = {(m.get("property") or m.get("name")): m.get("content") for m in collector.meta}
+    assert meta["og:image"] == BASE + "assets/img/square.png"
+    assert meta["twitter:card"] == "summary_large_image"
+    assert (root / "site" / "assets" / "img" / "square.png").is_file()
