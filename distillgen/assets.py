@@ -7,7 +7,7 @@ image's pixel size so pages can reserve its space (no layout shift while it load
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .model import AssetInfo
@@ -31,25 +31,28 @@ def _image_size(path: Path) -> tuple[int | None, int | None]:
     return int(width), int(height)
 
 
-def walk_files(root: Path, skip: Iterable[Path] = ()) -> list[str]:
-    """Site-relative paths of media files under root, skipping hidden and output folders.
-
-    Symlinks are not followed, so nothing outside the site can be pulled in.
-    """
-    skipped = {p.resolve() for p in skip}
-    found = []
+def walk_tree(root: Path, skip: Iterable[Path] = (),
+              skip_names: frozenset[str] = SKIPPED_DIRS) -> Iterator[Path]:
+    """Every file under ``root`` in a fixed order. Hidden folders, folders named in
+    ``skip_names`` and the folders in ``skip`` are left out; links to folders are never
+    followed, so nothing outside the site can be pulled in (links to files are yielded: the
+    caller decides)."""
+    skipped = {Path(p).absolute() for p in skip}
+    root = Path(root).absolute()
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and (here / d).resolve() not in skipped)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip_names
+                         and here / d not in skipped)
         for name in sorted(files):
-            path = here / name
-            if name.startswith(".") or path.suffix.lower() not in MEDIA_SUFFIXES:
-                continue
-            if path.is_symlink():
-                continue
-            found.append(path.relative_to(root).as_posix())
-    return found
+            yield here / name
+
+
+def walk_files(root: Path, skip: Iterable[Path] = ()) -> list[str]:
+    """Site-relative paths of the media files under root (not hidden, not links)."""
+    root = Path(root).absolute()
+    return [path.relative_to(root).as_posix() for path in walk_tree(root, skip)
+            if not path.name.startswith(".") and path.suffix.lower() in MEDIA_SUFFIXES
+            and not path.is_symlink()]
 
 
 def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
@@ -72,13 +75,6 @@ def site_asset_files(folder: Path) -> dict[str, Path]:
     """
     if not folder.is_dir() or not folder.resolve().is_relative_to(folder.parent.resolve()):
         return {}
-    files = {}
-    for folder_path, dirs, names in os.walk(folder, followlinks=False):
-        here = Path(folder_path)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            path = here / name
-            if name.startswith(".") or path.is_symlink():
-                continue
-            files[path.relative_to(folder).as_posix()] = path
-    return files
+    return {path.relative_to(folder.absolute()).as_posix(): path
+            for path in walk_tree(folder, skip_names=frozenset())
+            if not path.name.startswith(".") and not path.is_symlink()}

@@ -174,7 +174,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     result.config = config
     diagnostics = result.diagnostics
-    out_dir = output or config.output_path()
+    out_dir = (output or config.output_path()).absolute()
     options = (include_drafts, strict, str(out_dir.absolute()))
     inputs = None
     if write and use_cache:

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .assets import SKIPPED_DIRS
+from .assets import walk_tree
 from .cache import Cache, digest
 
 MANIFEST_KEY = "0" * 16
@@ -24,22 +24,18 @@ MANIFEST_KEY = "0" * 16
 def _stat_tree(root: Path, skip: set[Path], with_inode: bool) -> list[bytes]:
     """One row per file; bytes, because a file name need not be valid UTF-8."""
     rows: list[bytes] = []
+    root = root.absolute()
     if not root.is_dir():
         return rows
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and here / d not in skip)
-        for name in sorted(files):
-            path = here / name
-            try:
-                info = path.lstat()
-            except OSError:
-                continue
-            row = f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}"
-            if with_inode:
-                row += f"\0{info.st_ino}"
-            rows.append(os.fsencode(row))
+    for path in walk_tree(root, skip):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        row = f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}"
+        if with_inode:
+            row += f"\0{info.st_ino}"
+        rows.append(os.fsencode(row))
     return rows
 
 
