@@ -208,7 +208,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         result.diagnostics = errors.sort_diagnostics([*diagnostics, *template_problems])
         result.seconds = time.perf_counter() - started
         return result
-    env = make_environment(config.root / "templates")
+    env = make_environment(config.root / "templates",
+                           config.cache_path() if use_cache else None)
     rendered, pages, render_stats, cache_keep = render_posts(
         posts, context, PostPages(config, env), page_key=page_key(config),
         cache_dir=config.cache_path() if use_cache else None,

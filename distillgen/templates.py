@@ -14,6 +14,7 @@ import posixpath
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 
 from .errors import Diagnostic, SourceLocation, error
 from .markdown.citations import anchor_id
@@ -29,8 +30,26 @@ def theme_assets_dir() -> Path:
     return THEME_DIR / "assets"
 
 
-def make_environment(site_templates: Path | None) -> jinja2.Environment:
-    """Autoescaping environment with the filters the theme uses."""
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in the build cache: compiling the theme costs more than a
+    one-post rebuild. Jinja checks each entry against its template's source; an entry a killed
+    build left half-written (or any damaged one) is recompiled, never trusted."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - any damage means the same: compile again
+            bucket.reset()
+
+
+def make_environment(site_templates: Path | None,
+                     cache_dir: Path | None = None) -> jinja2.Environment:
+    """Autoescaping environment with the filters the theme uses; with ``cache_dir``,
+    compiled templates are kept there between builds."""
+    bytecode = None
+    if cache_dir is not None:
+        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+        bytecode = _CompiledTemplates(str(cache_dir / "templates"))
     theme = jinja2.FileSystemLoader(str(theme_templates_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None and site_templates.is_dir():
@@ -44,6 +63,7 @@ def make_environment(site_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode,
     )
     env.filters["isodate"] = isodate
     env.filters["rfc3339"] = rfc3339
