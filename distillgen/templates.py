@@ -32,14 +32,39 @@ def theme_assets_dir() -> Path:
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept in the build cache: compiling the theme costs more than a
-    one-post rebuild. Jinja checks each entry against its template's source; an entry a killed
-    build left half-written (or any damaged one) is recompiled, never trusted."""
+    one-post rebuild. Jinja only checks an entry against its template's source, and loading
+    damaged bytecode can crash the interpreter, so each entry also carries a SHA-256 of
+    itself, is written whole (temporary file, then rename), and anything that does not match
+    is compiled again."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        import hashlib
+
         try:
-            super().load_bytecode(bucket)
+            data = Path(self._get_cache_filename(bucket)).read_bytes()
+        except OSError:
+            return
+        digest, payload = data[:32], data[32:]
+        if len(data) <= 32 or hashlib.sha256(payload).digest() != digest:
+            return
+        try:
+            bucket.bytecode_from_string(payload)
         except Exception:  # noqa: BLE001 - any damage means the same: compile again
             bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        import hashlib
+        import tempfile
+
+        payload = bucket.bytecode_to_string()
+        target = Path(self._get_cache_filename(bucket))
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hashlib.sha256(payload).digest() + payload)
+            os.replace(temp, target)
+        except OSError:
+            Path(temp).unlink(missing_ok=True)
 
 
 def make_environment(site_templates: Path | None,
