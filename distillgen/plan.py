@@ -8,8 +8,7 @@ metadata use absolute URLs under ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -201,8 +200,7 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
         put(f"tags/{tag.slug}/feed.xml",
             renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
                             summaries=True,
-                            updated=max((newest_date(Site(posts=tag.posts, featured=(), tags=())),),
-                                        default=EPOCH),
+                            updated=newest_date(Site(posts=tag.posts, featured=(), tags=())),
                             feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
                             feed_id=absolute_url(config, tag_target(tag))))
     put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
@@ -210,10 +208,3 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     put("robots.txt", renderer.render("robots.txt", "",
                                       sitemap=absolute_url(config, "sitemap.xml")))
     return plan
-
-
-def page_dir_of(path: PurePosixPath) -> str:
-    return posixpath.dirname(str(path))
-
-
-UrlFn = Callable[[str], str]

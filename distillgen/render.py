@@ -8,7 +8,6 @@ worker processes and be cached by a hash of those inputs.
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -204,7 +203,3 @@ def _summary(tokens: list[Token], limit: int = 280) -> str:
             if text:
                 return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return ""
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
