@@ -15,8 +15,8 @@ from urllib.parse import unquote
 
 from .assemble import Site
 from .errors import Diagnostic, SourceLocation, warning
+from .markdown.links import EXTERNAL_URL_RE
 
-_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
 _ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
 
 Plan = Mapping[PurePosixPath, bytes | Path]
@@ -53,7 +53,7 @@ def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
         page_dir = str(rendered.post.url_path)
         own_page = PurePosixPath(page_dir) / "index.html"
         for href, line, column in rendered.links:
-            if not href or _EXTERNAL_RE.match(href):
+            if not href or EXTERNAL_URL_RE.match(href):
                 continue
             path, _, fragment = href.partition("#")
             path = path.split("?", 1)[0]

@@ -20,6 +20,7 @@ from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
 from ..model import AssetRef
+from .links import EXTERNAL_URL_RE
 from .locations import replace_inline_rule
 from .state import RenderState, state_of
 
@@ -27,7 +28,6 @@ LAYOUT_CLASSES = frozenset({
     "l-body", "l-body-outset", "l-page", "l-page-outset", "l-screen", "l-screen-inset",
     "l-gutter", "l-middle", "l-text",
 })
-_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//|#)")
 
 
 def figures_plugin(md: MarkdownIt) -> None:
@@ -122,7 +122,7 @@ def resolve_local_file(state: RenderState, src: str, token: Token):
     Returns None for external URLs and for files that are missing or outside the site (both
     reported as located errors).
     """
-    if not src or _EXTERNAL_RE.match(src):
+    if not src or src.startswith("#") or EXTERNAL_URL_RE.match(src):
         return None
     path_part = re.split(r"[?#]", src, maxsplit=1)[0]
     from urllib.parse import unquote

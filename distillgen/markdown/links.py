@@ -18,7 +18,8 @@ from markdown_it.token import Token
 from .locations import replace_inline_rule
 from .state import state_of
 
-_EXTERNAL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+EXTERNAL_URL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+"""A URL with a scheme or a host: it leaves the site, so it is neither resolved nor checked."""
 
 
 def links_plugin(md: MarkdownIt) -> None:
@@ -45,7 +46,7 @@ def links_plugin(md: MarkdownIt) -> None:
 
 def rewrite_post_link(env, href: str, token: Token) -> str | None:
     """The page URL for a link to another post's ``.md`` file; None to leave it alone."""
-    if not href or _EXTERNAL_RE.match(href) or href.startswith("#"):
+    if not href or EXTERNAL_URL_RE.match(href) or href.startswith("#"):
         return None
     path, _, fragment = href.partition("#")
     if not unquote(path).endswith(".md"):
