@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Post, RenderedPost
+from .names import slugify as default_slugify
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,7 @@ def newest_first(item: RenderedPost | Post) -> tuple:
 def assemble_site(rendered: list[RenderedPost], *, include_drafts: bool = False,
                   slugify=None) -> Site:
     """Order posts, leave drafts out (unless asked), group by tag."""
-    if slugify is None:
-        from .content import slugify
+    slugify = slugify or default_slugify
     posts = sorted((p for p in rendered if include_drafts or not p.post.meta.draft),
                    key=newest_first)
     by_slug: dict[str, tuple[str, list[RenderedPost]]] = {}

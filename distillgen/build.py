@@ -20,9 +20,10 @@ from .bibliography import Bibliography
 from .bibliography import load_bibliography as read_bib
 from .cache import Cache, digest
 from .config import SiteConfig, load_config
-from .content import discover, parse_post
+from .discover import discover
 from .errors import Diagnostic, DistillgenError, SourceLocation
 from .fingerprint import code_version
+from .front_matter import parse_post
 from .linkcheck import check_links, unused_entries
 from .model import Post
 from .parallel import default_workers, prune_cache, render_posts

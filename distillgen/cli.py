@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--drafts", action="store_true")
     check.add_argument("--strict", action="store_true")
     check.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
+
+    explain = commands.add_parser("explain", help="explain a diagnostic code, such as bad-math")
+    explain.add_argument("code", nargs="?", help="the code; without one, list every code")
     return parser
 
 
@@ -146,12 +149,38 @@ def run_serve(args: argparse.Namespace) -> int:
                  include_drafts=args.drafts)
 
 
+def run_explain(args: argparse.Namespace) -> int:
+    from .codes import CODES, explain
+
+    if args.code is None:
+        width = max(len(name) for name in CODES)
+        for code in sorted(CODES.values(), key=lambda code: code.name):
+            print(f"{code.name:<{width}}  {code.summary}")
+        return EXIT_OK
+    text = explain(args.code)
+    if text is None:
+        from .names import suggest_name
+
+        near = suggest_name(args.code, CODES)
+        hint = f"; did you mean `{near}`?" if near else "; `distillgen explain` lists them all"
+        print(f"error: no diagnostic code `{args.code}`{hint}", file=sys.stderr)
+        return EXIT_USAGE
+    print(text, end="")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``distillgen`` command."""
     args = _parser().parse_args(argv)
-    handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
+    handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve,
+                "explain": run_explain}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `distillgen explain | head`: the reader left, nothing to report
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -42,8 +42,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .content import decode_source, describe_character, forbidden_character, suggest_name
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
+from .names import suggest_name
+from .text import decode_source, describe_character, forbidden_character
 
 CONFIG_FILE = "distillgen.toml"
 CACHE_DIR = ".distillgen-cache"

@@ -10,6 +10,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .codes import CODES
+
 
 class Severity(enum.Enum):
     """How bad a diagnostic is: errors fail the build, warnings only with ``--strict``."""
@@ -43,6 +45,10 @@ class Diagnostic:
     message: str
     location: SourceLocation | None = None
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"diagnostic code {self.code!r} is not in distillgen/codes.py")
 
     @property
     def is_error(self) -> bool:

@@ -21,6 +21,7 @@ from .config import SiteConfig
 from .errors import DistillgenError
 from .markdown.highlight import stylesheet
 from .model import RenderedPost
+from .names import slugify
 from .templates import relative_url, template_failure, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
@@ -78,8 +79,6 @@ class PageRenderer:
         }
 
     def tag_slug(self, name: str) -> str:
-        from .content import slugify
-
         return slugify(name)
 
     def render(self, template: str, page_dir: str, rooted: bool = False, **values) -> bytes:

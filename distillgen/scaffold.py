@@ -6,6 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from .config import load_config
+from .names import slugify
+
 
 def new_post_text(title: str, today: dt.date) -> str:
     """Front matter and a first paragraph for a new draft."""
@@ -27,9 +30,6 @@ def new_post_text(title: str, today: dt.date) -> str:
 
 def new_post(root: Path, title: str, today: dt.date | None = None) -> Path:
     """Create ``content/blog/<slug>.md``; raises FileExistsError rather than overwrite."""
-    from .config import load_config
-    from .content import slugify
-
     config = load_config(root)
     slug = slugify(title)
     path = config.content_path() / "blog" / f"{slug}.md"

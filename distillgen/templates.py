@@ -18,6 +18,7 @@ import jinja2.bccache
 
 from .errors import Diagnostic, SourceLocation, error
 from .markdown.citations import anchor_id
+from .text import decode_source
 
 THEME_DIR = Path(__file__).parent / "theme"
 
@@ -170,8 +171,6 @@ def template_diagnostics(site_templates: Path | None) -> list[Diagnostic]:
     """Located errors for the site's own templates that cannot be used: not UTF-8 text, or
     not valid Jinja. Checked before any page renders, so a broken override is reported at its
     line instead of ending the build in a traceback."""
-    from .content import decode_source
-
     if site_templates is None or not site_templates.is_dir():
         return []
     env = make_environment(site_templates)

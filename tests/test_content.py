@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distillgen.config import SiteConfig
-from distillgen.content import discover, parse_post, slugify
+from distillgen.discover import discover
 from distillgen.errors import Diagnostic, Severity
+from distillgen.front_matter import parse_post
 from distillgen.model import Author, Post, SourceFile
+from distillgen.names import slugify
 
 POST = "content/blog/post.md"
 CONFIG = SiteConfig(root=Path("/srv/site"))

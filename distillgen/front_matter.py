@@ -1,4 +1,4 @@
-"""Reading posts: find the Markdown files, decode them, split and validate their front matter.
+"""Front matter: split it from the body and validate it, keeping every value's position.
 
 Nothing an author writes may end in a traceback: every problem is a Diagnostic located at
 ``path:line:col`` in the whole file (front matter counted, lines and columns 1-based).
@@ -39,271 +39,26 @@ not special (``content/blog/index.md`` -> ``blog/index``), so no post can take t
 a page the site generates itself, such as the home page.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import os
 import posixpath
 import re
-import unicodedata
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
-from .errors import Diagnostic, SourceLocation, did_you_mean, error, warning
+from .errors import Diagnostic, SourceLocation, error, warning
 from .model import Author, Post, PostMeta, SourceFile
+from .names import SLUG_PATTERN, slugify, suggest_name
+from .text import describe_character, forbidden_character, location_in
 
 if TYPE_CHECKING:
     from .config import SiteConfig
-
-# ---------------------------------------------------------------------------------------------
-# Decoding: bytes -> text the rest of the build can trust
-
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_RESAVE_HINT = "re-save the file with the UTF-8 encoding (most editors offer it under 'Save as')"
-
-
-def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
-    """UTF-8 text with no BOM, ``\\n`` line ends and no control character; or None and a
-    located error."""
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [_undecodable(data, exc.start, path)]
-    text = normalise_newlines(text)
-    nul = text.find("\0")
-    if nul >= 0:
-        return None, [error("bad-encoding", "the file contains a NUL byte: it is not UTF-8 text",
-                            location_in(text, nul, path),
-                            "if it is UTF-16 or a binary file, " + _RESAVE_HINT)]
-    bad = forbidden_character(text)
-    if bad is not None:
-        return None, [error("bad-encoding", f"the file contains {describe_character(text[bad])}, "
-                            "which a web page or feed cannot hold",
-                            location_in(text, bad, path), _CONTROL_HINT)]
-    return text, []
-
-
-_FORBIDDEN_CHARACTERS = re.compile(
-    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-"""Control characters (tab and line ends aside), surrogates and non-characters: HTML calls them
-parse errors and XML refuses most of them, so one in a title would break the site's feed."""
-_CONTROL_HINT = "delete it (editors often show it as nothing at all)"
-
-
-def forbidden_character(text: str) -> int | None:
-    """Where the first character no page or feed may hold is, or None."""
-    found = _FORBIDDEN_CHARACTERS.search(text)
-    return found.start() if found else None
-
-
-def describe_character(char: str) -> str:
-    """``the control character U+0007``, as a message names a character it cannot show."""
-    kind = "control character" if unicodedata.category(char) == "Cc" else "character"
-    return f"the {kind} U+{ord(char):04X}"
-
-
-def normalise_newlines(text: str) -> str:
-    """CRLF and lone CR become LF, so line numbers agree with every editor."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def location_in(text: str, index: int, path: str, first_line: int = 1) -> SourceLocation:
-    """The 1-based line and column of character ``index`` of ``text``.
-
-    Only ``\\n`` ends a line (as in decoded sources); ``first_line`` is the file line that
-    ``text`` starts on.
-    """
-    line_start = text.rfind("\n", 0, index) + 1
-    return SourceLocation(path, first_line + text.count("\n", 0, index), index - line_start + 1)
-
-
-def _undecodable(data: bytes, start: int, path: str) -> Diagnostic:
-    """Locate the first byte that is not UTF-8 (everything before it decodes fine)."""
-    before = normalise_newlines(data[:start].decode("utf-8"))
-    hint = _RESAVE_HINT
-    if data.startswith(_UTF16_BOMS):
-        hint = "the file is UTF-16; " + hint
-    return error("bad-encoding", f"the file is not UTF-8: byte 0x{data[start]:02x} cannot be read",
-                 location_in(before, len(before), path), hint)
-
-
-# ---------------------------------------------------------------------------------------------
-# Discovery
-
-
-def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every ``*.md`` under the content folder, decoded, sorted by path.
-
-    Names starting with ``.`` or ``_`` are skipped (editor files, drafts kept aside), and so
-    are links that lead out of the site folder.
-    """
-    content = config.content_path()
-    if not content.is_dir():
-        return [], [warning("missing-content-dir",
-                            f"there is no content folder `{config.content_dir}`: no posts",
-                            hint="write posts under content/, or set content_dir")]
-    diagnostics: list[Diagnostic] = []
-    sources: list[SourceFile] = []
-    for path in _markdown_files(content, config.root, diagnostics):
-        source = _read_source(path, _site_path(path, config.root), diagnostics)
-        if source is not None:
-            sources.append(source)
-    sources.sort(key=lambda source: source.path)
-    return sources, diagnostics
-
-
-def _site_path(path: Path, root: Path) -> str:
-    """The path as the author would type it: relative to the root, forward slashes."""
-    return path.relative_to(root).as_posix()
-
-
-def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
-    """Walk the content folder, following links that stay inside the site, each folder once."""
-    real_root = root.resolve()
-    seen = {content.resolve()}
-    pending = [content]
-    while pending:
-        folder = pending.pop()
-        try:
-            entries = sorted(folder.iterdir())
-        except OSError as exc:
-            diagnostics.append(error("unreadable-file", f"cannot list this folder: {exc.strerror}",
-                                     SourceLocation(_site_path(folder, root))))
-            continue
-        for entry in entries:
-            if entry.name.startswith((".", "_")):
-                continue
-            where = SourceLocation(_site_path(entry, root))
-            try:
-                real = entry.resolve()
-            except (OSError, RuntimeError):  # a loop of links
-                diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
-                                           where))
-                continue
-            if entry.is_symlink() and not real.is_relative_to(real_root):
-                diagnostics.append(warning("outside-site",
-                                           f"skipped: the link points outside the site ({real})",
-                                           where))
-            elif entry.is_dir():
-                if real not in seen:
-                    seen.add(real)
-                    pending.append(entry)
-            elif entry.is_symlink() and not entry.exists():
-                diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
-                                           where))
-            elif entry.suffix == ".md" and entry.is_file():
-                if _is_utf8_name(where.path):
-                    yield entry
-                else:
-                    diagnostics.append(error(
-                        "bad-encoding", "the file name is not UTF-8, so no web address can "
-                        "name it", SourceLocation(_shown_name(where.path)),
-                        "rename the file (and its folders) using UTF-8"))
-
-
-def _is_utf8_name(name: str) -> bool:
-    """File names that are not UTF-8 reach Python with their bad bytes as lone surrogates."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _shown_name(name: str) -> str:
-    """A file name with its undecodable bytes spelled as ``\\xe9``, fit to print."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
-
-
-def _read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        diagnostics.append(error("unreadable-file", f"cannot read the file: {exc.strerror}",
-                                 SourceLocation(site_path)))
-        return None
-    text, problems = decode_source(data, site_path)
-    diagnostics.extend(problems)
-    return None if text is None else SourceFile(site_path, text)
-
-
-# ---------------------------------------------------------------------------------------------
-# Names: slugs and did-you-mean
-
-
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_SLUG_MAX = 80
-_HASH_LENGTH = 8
-_SYMBOL_WORDS = {"+": "plus", "#": "sharp", "&": "and"}
-_SPOKEN_SYMBOLS = re.compile(r"(?<=\w)[+#]+|&")
-"""Symbols that carry meaning in names like C++, C#, Q&A (not the # of "issue #4")."""
-_UNDECOMPOSABLE = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
-    "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i",
-})
-"""Latin letters that Unicode decomposition does not reduce to ASCII."""
-
-
-@functools.lru_cache(maxsize=8192)
-def slugify(text: str) -> str:
-    """A URL- and file-name-safe slug for a title, tag or heading.
-
-    Plain ASCII ``[a-z0-9][a-z0-9_-]*``, so URLs need no percent-encoding and file names are
-    identical on every file system (no NFC/NFD differences): accents are folded
-    (``Ünïcödé`` -> ``unicode``), ``&`` and a ``+``/``#`` ending a word are spelled out
-    (``C++`` -> ``c-plus-plus``, ``C#`` -> ``c-sharp``),
-    everything else becomes ``-``. When letters of other scripts had to be dropped, a short
-    hash of the text is appended (or is the whole slug, for ``日本語``), so different names
-    never share a slug. Never empty, ``.``, ``..`` and never holds ``/``.
-    """
-    text = _SPOKEN_SYMBOLS.sub(
-        lambda match: "".join(f" {_SYMBOL_WORDS[symbol]} " for symbol in match.group()), text)
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
-    folded = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9_]+", "-", folded)
-    slug = re.sub(r"[-_]*-[-_]*", "-", slug).strip("-_")
-    lost = any(unicodedata.category(char)[0] in "LN" and not char.isascii()
-               for char in decomposed)
-    if not lost and slug:
-        return _shorten(slug, _SLUG_MAX)
-    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
-    digest = digest[:_HASH_LENGTH]
-    return f"{_shorten(slug, _SLUG_MAX - _HASH_LENGTH - 1)}-{digest}" if slug else digest
-
-
-def _shorten(slug: str, limit: int) -> str:
-    return slug[:limit].rstrip("-_")
-
-
-def suggest_name(name: str, known: Iterable[str],
-                 aliases: Mapping[str, str] | None = None) -> str | None:
-    """Did-you-mean for a mistyped key: a known alias, the same name in other case or with
-    other separators, or the closest spelling."""
-    folded_aliases = {_fold_name(alias): key for alias, key in (aliases or {}).items()}
-    if _fold_name(name) in folded_aliases:
-        return folded_aliases[_fold_name(name)]
-    by_folded = {_fold_name(candidate): candidate for candidate in known}
-    close = did_you_mean(_fold_name(name), by_folded)
-    return by_folded[close] if close else None
-
-
-def _fold_name(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
-
-
-# ---------------------------------------------------------------------------------------------
-# Splitting the front matter from the body
-
 
 _FENCE = "---"
 _YAML_FIRST_LINE = 2
@@ -534,7 +289,7 @@ class _FrontMatterReader:
 
     def slug(self, name: str, node: yaml.Node) -> Any:
         value = self.non_empty_text(name, node)
-        if value is _INVALID or _SLUG.fullmatch(value):
+        if value is _INVALID or SLUG_PATTERN.fullmatch(value):
             return value
         return self.refuse("bad-slug", f"`{name}` must be lowercase letters, digits, - and _, "
                            f"starting with a letter or digit: {value!r}", node,

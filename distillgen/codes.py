@@ -1,0 +1,212 @@
+"""Every diagnostic code distillgen can emit, in one place: what it means and how to fix it.
+
+Codes are part of the interface: authors search for them, ``distillgen explain CODE`` prints
+their explanation, and tests assert on them. A diagnostic with a code missing here is a bug
+(:class:`~distillgen.errors.Diagnostic` refuses it), so this table is always complete.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    """One diagnostic code."""
+
+    name: str
+    severity: str
+    """``error``, ``warning``, or ``error or warning`` where a setting decides."""
+    summary: str
+    """One line: what went wrong."""
+    explanation: str
+    """A few lines: why it matters, an example, and the fix."""
+
+
+def _code(name: str, severity: str, summary: str, explanation: str) -> Code:
+    return Code(name, severity, summary, textwrap.dedent(explanation).strip())
+
+
+_ALL = (
+    # --- settings -------------------------------------------------------------------------
+    _code("bad-config", "error", "a setting in distillgen.toml (or a flag) has a wrong value", """
+        A value in distillgen.toml is of the wrong type, out of range, or names a path the
+        build may not use. Paths must stay inside the site folder, and the output folder may
+        never be, contain or lie inside a folder the build reads (content, assets, templates,
+        the bibliography's folder), nor be the site folder, .git or the cache.
+
+            output_dir = "content"     # refused: the build would replace your posts
+
+        Fix the value the message names; the hint shows an accepted one.
+        """),
+    _code("unknown-config-key", "error", "distillgen.toml sets a key distillgen does not know", """
+        Every key is checked, so a typo never silently does nothing.
+
+            bibliografy = "refs.bib"   # did you mean `bibliography`?
+
+        Rename the key as the hint suggests, or delete it.
+        """),
+    # --- reading files --------------------------------------------------------------------
+    _code("bad-encoding", "error", "a file is not UTF-8 text, or holds a forbidden character", """
+        Sources must be UTF-8. A byte that is not UTF-8, a NUL byte, or a character that no
+        web page or feed may hold (control characters, U+FFFE, U+FFFF, lone surrogates) is
+        located at its line and column.
+
+        Re-save the file as UTF-8 in your editor, and delete the invisible character.
+        """),
+    _code("unreadable-file", "error", "a file or folder cannot be read", """
+        The operating system refused to read or list it (permissions, a broken disk).
+
+        Check the file's permissions: `ls -l PATH`.
+        """),
+    _code("broken-link", "warning", "a link leads nowhere", """
+        A relative link in a post, or a symbolic link in the content folder, points at
+        nothing. Links between posts are written to the other post's .md file:
+
+            [the earlier post](earlier-post.md#section)
+
+        Fix the path; relative links resolve from the page of the post.
+        """),
+    _code("broken-anchor", "warning", "a link's #fragment is not an id on the target page", """
+        The page exists, but no element on it has that id.
+
+            [see the proof](other.md#prof)     # the heading's id is `proof`
+
+        Use the id the target heading or element really has.
+        """),
+    _code("outside-site", "error or warning", "a path leads outside the site folder", """
+        A front-matter path, a referenced file or a symbolic link resolves outside the site
+        folder. Only files inside the site are published, so a clone of the repository
+        builds the same site anywhere and no private file is copied out by accident.
+
+        Move the file inside the site folder.
+        """),
+    _code("missing-content-dir", "warning", "there is no content folder, so there are no posts", """
+        The content folder (`content_dir`, default `content`) does not exist.
+
+        Write posts under content/blog/, or set `content_dir` in distillgen.toml.
+        """),
+    # --- front matter ---------------------------------------------------------------------
+    _code("missing-front-matter", "error", "a Markdown file does not start with front matter", """
+        Every post starts with YAML between two `---` lines, on the file's first line:
+
+            ---
+            title: My post
+            pubDate: 2024-03-01
+            ---
+        """),
+    _code("bad-front-matter", "error", "the front matter is not valid YAML, or not a mapping", """
+        The YAML between the `---` lines cannot be read. The most common cause is a value
+        holding `: ` or ` #`, or starting with a YAML symbol:
+
+            title: Attention: a survey     # put it in double quotes
+
+        Quote the value: title: "Attention: a survey".
+        """),
+    _code("unknown-front-matter-key", "error", "the front matter sets a key distillgen does not know", """
+        Every key is checked, so a misspelt `draft` never publishes a draft.
+
+            publishDate: 2024-03-01        # did you mean `pubDate`?
+
+        Rename the key as the hint suggests, or delete it.
+        """),
+    _code("duplicate-key", "error", "a front-matter key is set twice", """
+        YAML would silently keep the last value; distillgen refuses so that the value you
+        see first is never ignored. Keep one of them.
+        """),
+    _code("missing-field", "error", "a required front-matter key is absent or empty", """
+        Posts need `title` and `pubDate`; an author mapping needs `name`.
+        """),
+    _code("bad-field", "error", "a front-matter value has the wrong type or content", """
+        For example a `title` that is a list, or `draft: yes` (write `true` or `false`).
+        The message names the key and what was expected.
+        """),
+    _code("bad-date", "error", "a date in the front matter cannot be read", """
+        Dates are `2024-03-01`, `2024-03-01 10:00` or `1970-01-01T00:00:00.000Z`; without an
+        offset the time is UTC. Impossible dates such as 2024-13-45 are refused.
+        """),
+    _code("updated-before-published", "warning", "`updatedDate` is earlier than `pubDate`", """
+        Usually the two dates are swapped.
+        """),
+    _code("bad-slug", "error", "`slug` holds characters a URL should not", """
+        A slug is lowercase ASCII letters, digits, `-` and `_`, starting with a letter or a
+        digit. The hint gives the slug distillgen would make from your value.
+        """),
+    _code("bad-doi", "error", "`doi` is not a DOI", """
+        A DOI looks like 10.23915/distill.00001; a https://doi.org/ or doi: prefix is
+        accepted and removed.
+        """),
+    _code("unsafe-url", "warning", "a link uses a scheme a page may not carry", """
+        Front-matter links must be http(s), mailto or relative. A `javascript:` or `data:`
+        link would run or load code when clicked, so it is left out.
+        """),
+    _code("duplicate-slug", "error", "two posts would publish the same page", """
+        Two Markdown files map to the same URL (the same file name in one folder after
+        slugging, or the same `slug:`). Give one of them a different `slug:`.
+        """),
+    # --- Markdown -------------------------------------------------------------------------
+    _code("unknown-citation", "error or warning", "a citation key is not in the bibliography", """
+        `@key` and `[@key]` must name an entry of the site's .bib (or the post's own). A
+        typo would otherwise ship as text. The hint suggests the nearest key.
+
+        Write `\\@` for a literal at-sign. With unknown_citation = "warn" in
+        distillgen.toml an unknown key is a warning instead.
+        """),
+    _code("missing-bibliography", "error", "a bibliography file named in front matter is missing", """
+        The path in `bibliography:` is relative to the Markdown file.
+        """),
+    _code("unknown-footnote", "error", "a footnote reference `[^label]` has no definition", """
+        Add a line `[^label]: the note's text` anywhere in the post.
+        """),
+    _code("bad-math", "error", "a formula cannot be converted to MathML", """
+        The TeX between the dollars uses a command distillgen does not know, or is malformed
+        (an unbalanced brace, a missing \\end). The column points into the formula.
+        Nothing is published with broken math.
+        """),
+    _code("missing-asset", "error", "a referenced image or file does not exist", """
+        Paths are relative to the Markdown file; a path starting with `/` is relative to the
+        site folder. Check the spelling and the case of the file name.
+        """),
+    _code("missing-alt", "warning", "an image has no alt text", """
+        Screen readers skip an image without a description: ![what the image shows](path).
+        """),
+    # --- BibTeX ---------------------------------------------------------------------------
+    _code("bad-bibtex", "error or warning", "a .bib file has a syntax error", """
+        An entry cannot be read: an unclosed brace, a missing comma between fields. The
+        location is the line in the .bib file; entries after a damaged one still load.
+        """),
+    _code("duplicate-bib-key", "warning", "two .bib entries have the same key", """
+        The first entry is kept. Rename or delete the other one.
+        """),
+    _code("duplicate-bib-field", "warning", "a .bib entry sets a field twice", """
+        BibTeX keeps the first value and so does distillgen; delete the other one.
+        """),
+    _code("undefined-bib-string", "warning", "a .bib field uses an undefined @string", """
+        As in BibTeX, the undefined name contributes nothing to the field. Define it with
+        @string{name = {...}} above the entry, or write the value in braces.
+        """),
+    _code("bad-bib-name", "warning", "an author or editor name in a .bib entry cannot be read", """
+        Usually a name with too many commas ("Last, Jr, First, Extra"). Names are
+        separated by ` and `.
+        """),
+    _code("unused-bib-entry", "warning", "a bibliography entry is never cited (`distillgen check`)", """
+        Only `check` reports it: a site bibliography often holds more than the posts cite.
+        """),
+    # --- templates ------------------------------------------------------------------------
+    _code("bad-template", "error", "a template of the site cannot be used", """
+        A template in templates/ is not UTF-8, is not valid Jinja, or failed while rendering
+        a page. The location is the template's line.
+        """),
+)
+
+CODES: dict[str, Code] = {code.name: code for code in _ALL}
+"""Every code, by name."""
+
+
+def explain(name: str) -> str | None:
+    """The text ``distillgen explain NAME`` prints, or None for an unknown code."""
+    code = CODES.get(name)
+    if code is None:
+        return None
+    return f"{code.name} ({code.severity}): {code.summary}\n\n{code.explanation}\n"

@@ -1,0 +1,71 @@
+"""Names: slugs for URLs and file names, and did-you-mean for mistyped keys."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from .errors import did_you_mean
+
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+"""What a slug may be: lowercase ASCII letters, digits, - and _, starting with a letter or digit."""
+_SLUG_MAX = 80
+_HASH_LENGTH = 8
+_SYMBOL_WORDS = {"+": "plus", "#": "sharp", "&": "and"}
+_SPOKEN_SYMBOLS = re.compile(r"(?<=\w)[+#]+|&")
+"""Symbols that carry meaning in names like C++, C#, Q&A (not the # of "issue #4")."""
+_UNDECOMPOSABLE = str.maketrans({
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+    "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i",
+})
+"""Latin letters that Unicode decomposition does not reduce to ASCII."""
+
+
+@functools.lru_cache(maxsize=8192)
+def slugify(text: str) -> str:
+    """A URL- and file-name-safe slug for a title, tag or heading.
+
+    Plain ASCII ``[a-z0-9][a-z0-9_-]*``, so URLs need no percent-encoding and file names are
+    identical on every file system (no NFC/NFD differences): accents are folded
+    (``Ünïcödé`` -> ``unicode``), ``&`` and a ``+``/``#`` ending a word are spelled out
+    (``C++`` -> ``c-plus-plus``, ``C#`` -> ``c-sharp``),
+    everything else becomes ``-``. When letters of other scripts had to be dropped, a short
+    hash of the text is appended (or is the whole slug, for ``日本語``), so different names
+    never share a slug. Never empty, ``.``, ``..`` and never holds ``/``.
+    """
+    text = _SPOKEN_SYMBOLS.sub(
+        lambda match: "".join(f" {_SYMBOL_WORDS[symbol]} " for symbol in match.group()), text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
+    folded = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9_]+", "-", folded)
+    slug = re.sub(r"[-_]*-[-_]*", "-", slug).strip("-_")
+    lost = any(unicodedata.category(char)[0] in "LN" and not char.isascii()
+               for char in decomposed)
+    if not lost and slug:
+        return _shorten(slug, _SLUG_MAX)
+    digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+    digest = digest[:_HASH_LENGTH]
+    return f"{_shorten(slug, _SLUG_MAX - _HASH_LENGTH - 1)}-{digest}" if slug else digest
+
+
+def _shorten(slug: str, limit: int) -> str:
+    return slug[:limit].rstrip("-_")
+
+
+def suggest_name(name: str, known: Iterable[str],
+                 aliases: Mapping[str, str] | None = None) -> str | None:
+    """Did-you-mean for a mistyped key: a known alias, the same name in other case or with
+    other separators, or the closest spelling."""
+    folded_aliases = {_fold_name(alias): key for alias, key in (aliases or {}).items()}
+    if _fold_name(name) in folded_aliases:
+        return folded_aliases[_fold_name(name)]
+    by_folded = {_fold_name(candidate): candidate for candidate in known}
+    close = did_you_mean(_fold_name(name), by_folded)
+    return by_folded[close] if close else None
+
+
+def _fold_name(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
