@@ -104,7 +104,7 @@ _ALL = (
 
         Quote the value: title: "Attention: a survey".
         """),
-    _code("unknown-front-matter-key", "error", "the front matter sets a key distillgen does not know", """
+    _code("unknown-front-matter-key", "error", "the front matter sets an unknown key", """
         Every key is checked, so a misspelt `draft` never publishes a draft.
 
             publishDate: 2024-03-01        # did you mean `pubDate`?
@@ -153,7 +153,8 @@ _ALL = (
         Write `\\@` for a literal at-sign. With unknown_citation = "warn" in
         distillgen.toml an unknown key is a warning instead.
         """),
-    _code("missing-bibliography", "error", "a bibliography file named in front matter is missing", """
+    _code("missing-bibliography", "error",
+          "a bibliography file named in front matter is absent", """
         The path in `bibliography:` is relative to the Markdown file.
         """),
     _code("unknown-footnote", "error", "a footnote reference `[^label]` has no definition", """
@@ -190,7 +191,8 @@ _ALL = (
         Usually a name with too many commas ("Last, Jr, First, Extra"). Names are
         separated by ` and `.
         """),
-    _code("unused-bib-entry", "warning", "a bibliography entry is never cited (`distillgen check`)", """
+    _code("unused-bib-entry", "warning",
+          "a bibliography entry is never cited (`distillgen check`)", """
         Only `check` reports it: a site bibliography often holds more than the posts cite.
         """),
     # --- templates ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
 from .locations import token_position
+from .targets import Target
 
 MAX_SUGGESTIONS = 100
 """Distinct mistyped names per post that get a did-you-mean hint."""
@@ -73,6 +74,8 @@ class RenderState:
     """Rendering the feed copy: plain citation links and note markers, no hover cards."""
     in_appendix: bool = False
     """Rendering the appendix copy of the notes: no element ids (they exist in the body)."""
+    targets: dict[str, Target] = field(default_factory=dict)
+    """Cross-reference targets by label, registered while the post is parsed."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]]) -> str | None:
