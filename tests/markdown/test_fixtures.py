@@ -63,6 +63,8 @@ def render(markdown: str) -> str:
                                             "content/blog/local.svg": AssetInfo(100, 50)})
     rendered = render_post(post, context)
     out = rendered.html.rstrip("\n")
+    if rendered.appendix_html:
+        out += "\n<!-- appendix -->\n" + rendered.appendix_html.rstrip("\n")
     for number, note in rendered.footnotes_html:
         out += f"\n<!-- note {number} -->\n{note}"
     for key, entry in rendered.bibliography_html:
