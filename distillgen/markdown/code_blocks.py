@@ -117,7 +117,7 @@ def render_fence(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     if extra:
         rendered = "".join(f' {k}="{html.escape(v)}"' for k, v in extra.items())
         out = out.replace("<pre ", f"<pre{rendered} ", 1)
-    return out
+    return out + "\n"  # as markdown-it's own fence renderer writes it
 
 
 def _numbered(pre: str) -> str:

@@ -36,13 +36,17 @@ from .html_blocks import _container, _pairs
 from .locations import recording_offsets
 from .state import state_of
 
-_INLINE = re.compile(r"<(d-cite|d-footnote|d-math|d-code)\b([^>]*)>(.*?)</\1\s*>", re.DOTALL)
+_INLINE = re.compile(r"<(d-cite|d-footnote|d-math|d-code)\b([^>]*?)(?:/>|>(.*?)</\1\s*>)",
+                     re.DOTALL)
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _DROPPED = ("d-front-matter", "d-title", "d-byline", "d-bibliography")
 _BLOCK_START = re.compile(r"<(d-[a-z-]+)\b([^>]*)>")
 _LIQUID_FIGURE = re.compile(
     r"\{%-?\s*include\s+(figure|video)\.(?:html|liquid)\s+(.*?)-?%\}\s*$")
 _LIQUID_CITE = re.compile(r"\{%\s*(cite|citet|citep)\s+([^%]+?)\s*%\}")
+_LIQUID_INLINE = re.compile(r"\{%-?\s*(raw|endraw|twitter)\b\s*([^%]*?)\s*-?%\}")
+_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\s+([\w+#.-]+)((?:\s+\w+)*)\s*-?%\}\s*$")
+_END_HIGHLIGHT = re.compile(r"^\s*\{%-?\s*endhighlight\s*-?%\}\s*$")
 
 HINTS = {
     "d-cite": "write a citation as [@key] (several: [@a; @b])",
@@ -59,6 +63,10 @@ HINTS = {
     "figure": "write ![caption](/assets/img/x.png) (a path from the site root starts with /)",
     "video": "write ![caption](/assets/video/x.mp4)",
     "cite": "write [@key] (several: [@a; @b])",
+    "highlight": "write a fenced code block: ```python … ```",
+    "raw": "leave it out: Markdown needs no escape for {{ or {%",
+    "endraw": "leave it out: Markdown needs no escape for {{ or {%",
+    "twitter": "write a link to the post: [the tweet](https://twitter.com/…)",
 }
 
 
@@ -69,6 +77,9 @@ def distill_tags_plugin(md: MarkdownIt) -> None:
                           {"alt": ["paragraph", "reference", "blockquote"]})
     md.block.ruler.before("code", "dg_liquid_figure", liquid_figure,
                           {"alt": ["paragraph", "reference", "blockquote"]})
+    md.inline.ruler.before("html_inline", "dg_liquid_inline", recording_offsets(liquid_inline))
+    md.block.ruler.before("fence", "dg_liquid_highlight", liquid_highlight,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.core.ruler.push("dg_distill_warnings", warn_inline_tags)
 
 
@@ -112,7 +123,7 @@ def distill_inline(state: StateInline, silent: bool) -> bool:
     match = _INLINE.match(state.src, state.pos, state.posMax)
     if match is None:
         return False
-    tag, attrs, inner = match.group(1), attributes_of(match.group(2)), match.group(3)
+    tag, attrs, inner = match.group(1), attributes_of(match.group(2)), match.group(3) or ""
     if not silent:
         if tag == "d-cite":
             keys = [k.strip() for k in (attrs.get("key") or attrs.get("bibtex-key", "")).split(",")
@@ -158,6 +169,59 @@ def liquid_cite(state: StateInline, silent: bool) -> bool:
         token.markup = match.group(0)
         token.content = match.group(0)
     state.pos = match.end()
+    return True
+
+
+def liquid_inline(state: StateInline, silent: bool) -> bool:
+    """``{% raw %}``/``{% endraw %}`` vanish as in Jekyll; ``{% twitter url %}`` is a link."""
+    if not state.src.startswith("{%", state.pos):
+        return False
+    match = _LIQUID_INLINE.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    tag, rest = match.group(1), match.group(2)
+    if tag == "twitter" and not re.match(r"https?://\S+", rest):
+        return False
+    if not silent:
+        if tag == "twitter":
+            url = rest.split()[0]
+            token = state.push("html_inline", "", 0)
+            token.content = (f'<a class="embed-link" href="{html.escape(url)}">'
+                             f"{html.escape(url)}</a>")
+        else:
+            token = state.push("text", "", 0)
+            token.content = ""
+        token.meta = {"distill_tag": tag}
+        token.markup = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def liquid_highlight(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Jekyll's ``{% highlight python linenos %}`` … ``{% endhighlight %}``: a code block."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    begin, text = _line_text(state, start_line)
+    match = _HIGHLIGHT.match(text)
+    if match is None:
+        return False
+    line = start_line + 1
+    while line < end_line:
+        if _END_HIGHLIGHT.match(state.src[state.bMarks[line]:state.eMarks[line]]):
+            break
+        line += 1
+    else:
+        return False
+    if silent:
+        return True
+    token = state.push("fence", "code", 0)
+    options = match.group(2).split()
+    token.info = match.group(1) + (" {.numberLines}" if "linenos" in options else "")
+    token.content = state.getLines(start_line + 1, line, state.sCount[start_line], True)
+    token.markup = "```"
+    token.map = [start_line, line + 1]
+    _warn(state.env, "highlight", token)
+    state.line = line + 1
     return True
 
 

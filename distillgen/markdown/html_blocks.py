@@ -5,9 +5,10 @@ citations and emphasis inside it reach the reader as source, and a paragraph wri
 after a ``</div>`` line is swallowed. Here an element such as ``<div class="caption">``,
 ``<aside>``, ``<details>``, ``<figure>`` or ``<figcaption>`` whose opening tag starts a line
 and whose closing tag ends one is raw HTML for its two tags only: what lies between is
-Markdown, and the element's own indentation does not make its content a code block. A line of
-such tags alone (an unmatched ``</div>``) is raw HTML for that line only. ``<pre>``,
-``<script>``, ``<style>`` and ``<textarea>`` keep their content verbatim, as in CommonMark.
+Markdown, and the element's own indentation does not make its content a code block. A line
+of tags alone (an unmatched ``</div>``, a ``<br>``) is raw HTML for that line only, as in
+pandoc. ``<pre>``, ``<script>``, ``<style>`` and ``<textarea>`` keep their content verbatim,
+as in CommonMark.
 
 Tags are paired once per document (outside fenced code), so finding each element's end
 costs nothing more however deeply they nest.
@@ -28,6 +29,8 @@ CONTAINERS = frozenset({
     "d-article", "d-appendix", "d-figure", "d-title", "d-byline",
 })
 """Elements whose content is Markdown."""
+VERBATIM = frozenset({"pre", "script", "style", "textarea"})
+"""Elements whose content stays as written (CommonMark's first kind of HTML block)."""
 PHRASING = frozenset({"p", "summary", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "caption",
                       "legend", "figcaption"})
 """Elements whose content reads as one paragraph: no ``<p>`` inside them."""
@@ -109,9 +112,10 @@ def html_container(state: StateBlock, start_line: int, end_line: int, silent: bo
     if begin >= line_end or state.src[begin] != "<":
         return False
     match = _TAG.match(state.src, begin)
-    if match is None or match.group(2).lower() not in CONTAINERS:
+    if match is None or match.group(2).lower() in VERBATIM:
         return False
-    pair = _pairs(state).get(begin) if not match.group(1) else None
+    is_container = match.group(2).lower() in CONTAINERS
+    pair = _pairs(state).get(begin) if not match.group(1) and is_container else None
     close_line = None
     if pair is not None:
         close_line = _line_of(state, pair[1], start_line, min(end_line, state.lineMax))
@@ -120,7 +124,7 @@ def html_container(state: StateBlock, start_line: int, end_line: int, silent: bo
             close_line = None  # something follows the closing tag on its line
     if close_line is None:
         only = _ONLY_TAGS.fullmatch(state.src, begin, line_end)
-        if only is None or any(name.lower() not in CONTAINERS
+        if only is None or any(name.lower() in VERBATIM
                                for _, name in _ONLY_TAGS_NAMES.findall(state.src[begin:line_end])):
             return False
         if silent:

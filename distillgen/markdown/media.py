@@ -26,6 +26,8 @@ _ELEMENT = re.compile(r"<(img|video|source|audio|track|iframe|embed|object|scrip
 _ATTRIBUTE = re.compile(r"""(\s(src|href|data|poster)\s*=\s*)("([^"]*)"|'([^']*)')""",
                         re.IGNORECASE)
 _PAGE_EXTENSIONS = frozenset({"", ".html", ".htm", ".md", ".php", ".xml"})
+_LIQUID_ANYWHERE = re.compile(
+    r"""\{\{\s*(?:(["'])([^"'{}]+)\1\s*\|\s*(?:relative_url|absolute_url)|site\.baseurl)\s*\}\}""")
 _LIQUID_URL = re.compile(
     r"""^\{\{\s*(?:site\.baseurl\s*\}\}\s*/?(?P<rest>.*)|['"](?P<path>[^'"]+)['"]\s*\|\s*"""
     r"""(?:relative_url|absolute_url|prepend:\s*site\.baseurl)\s*\}\})\s*$""")
@@ -62,6 +64,14 @@ def rewrite_html(env, token: Token) -> str:
     if "<" not in content:
         return content
     state = state_of(env)
+    if "{{" in content:
+        content = _LIQUID_ANYWHERE.sub(lambda m: "/" + m.group(2).lstrip("/") if m.group(2)
+                                       else "", content)
+        if content != token.meta["dg_original"] and not state.for_feed:
+            state.report("distill-tag", "`{{ … | relative_url }}` is al-folio's Liquid; the "
+                         "site path it names is used", _located(token, content, 0),
+                         hint="write the path itself: /assets/x.png from the site root, or "
+                         "relative to the post", warning=True)
     pieces: list[str] = []
     last = 0
     for element in _ELEMENT.finditer(content):

@@ -37,6 +37,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "TeX between dollars that was not converted",
      "inline math needs no space just inside the dollars and no digit right after the "
      "closing one: $x$"),
+    (re.compile(r"(?<!\\)\$[^$\n]*?\\[A-Za-z]+[^$\n]*?(?<!\\)\$"),
+     "TeX between dollars that was not converted",
+     "math needs a non-space right inside each dollar and no digit right after the closing one: "
+     "write 101 $\\times$ 11, or 101$\\times 11$"),
+    (re.compile(r"(?m)^\|[^\n]*\|[ \t]*$"), "a pipe table that was not recognised",
+     "a table starts with its header row, then a delimiter row such as |---|---|"),
     (re.compile(r"\\(?:eqref|ref|autoref|cref|Cref|label|cite[pt]?|index)\{[^}\n]*\}?"),
      "a LaTeX reference or index command outside math",
      "label a target with {#fig-x}/{#eq-x} and refer to it with @fig-x; citations are [@key]"),
@@ -54,7 +60,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "replace it with Markdown or HTML: shortcodes are not supported"),
     (re.compile(r"\{%-?.*?-?%\}"), "a Liquid (Jekyll) tag, which is not run",
      "replace it with Markdown: ![caption](/assets/img/x.png) for a figure, [@key] to cite"),
-    (re.compile(r"\{\{[^{}\n]*\}\}"), "a Liquid (Jekyll) variable, which is not filled in",
+    (re.compile(r"\{\{(?![<%])[^{}\n]*\}\}"), "a Liquid (Jekyll) variable, which is not filled in",
      "write the value itself"),
     (re.compile(r":{3,}[^\n]*"), "a fenced div fence that did not open or close a div",
      "an opening fence needs attributes (::: {.note}) and a closing one only colons (:::); "
