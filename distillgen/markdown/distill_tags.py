@@ -73,9 +73,9 @@ HINTS = {
 def distill_tags_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("html_inline", "dg_distill_inline", recording_offsets(distill_inline))
     md.inline.ruler.before("html_inline", "dg_liquid_cite", recording_offsets(liquid_cite))
-    md.block.ruler.before("code", "dg_distill_block", distill_block,
+    md.block.ruler.before("dg_html_container", "dg_distill_block", distill_block,
                           {"alt": ["paragraph", "reference", "blockquote"]})
-    md.block.ruler.before("code", "dg_liquid_figure", liquid_figure,
+    md.block.ruler.before("dg_html_container", "dg_liquid_figure", liquid_figure,
                           {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.before("html_inline", "dg_liquid_inline", recording_offsets(liquid_inline))
     md.block.ruler.before("fence", "dg_liquid_highlight", liquid_highlight,
@@ -112,9 +112,10 @@ def _warn(env, tag: str, token: Token | None, line: int | None = None) -> None:
         stand_in = Token("html_block", "", 0)
         stand_in.map = [line, line + 1]
         where = state.location(stand_in)
-    state.report("distill-tag", f"`<{tag}>` is Distill's syntax; it is converted" if
-                 tag.startswith("d-") else f"`{{% {tag} %}}` is al-folio's syntax; it is "
-                 "converted", token, hint=HINTS[tag], warning=True, location=where)
+    done = "left out" if tag in (*_DROPPED, "d-article", "raw", "endraw") else "converted"
+    message = (f"`<{tag}>` is Distill's syntax; it is {done}" if tag.startswith("d-") else
+               f"`{{% {tag} %}}` is al-folio's syntax; it is {done}")
+    state.report("distill-tag", message, token, hint=HINTS[tag], warning=True, location=where)
 
 
 def distill_inline(state: StateInline, silent: bool) -> bool:

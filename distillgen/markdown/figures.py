@@ -83,7 +83,8 @@ def caption_prefix(prefix: str | None) -> str:
     """"Figure 1: " before a numbered figure's caption."""
     if not prefix:
         return ""
-    return f'<span class="figure-number">{html.escape(prefix)}</span>: '
+    separator = " " if prefix.startswith("(") else ": "
+    return f'<span class="figure-number">{html.escape(prefix)}</span>{separator}'
 
 
 def render_caption_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:
