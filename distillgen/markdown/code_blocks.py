@@ -90,7 +90,9 @@ def render_fence(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     else:
         language = meta["language"]
     if attributes.raw_format == "html":
-        return token.content
+        from .media import rewrite_html
+
+        return rewrite_html(env, token)
     if attributes.raw_format:
         return ""
     classes = [c for c in attributes.classes if c != "numberLines"]
