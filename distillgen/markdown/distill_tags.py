@@ -307,9 +307,9 @@ def distill_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         return True
     first = len(state.tokens)
     _container(state, start_line, close_line, begin + match.end(), pair, "figure")
-    opening, closing = state.tokens[first], state.tokens[-1]
-    opening.content = "<figure" + opening.content[len("<d-figure"):]
-    closing.content = "</figure>\n"
+    figure_open, figure_close = state.tokens[first], state.tokens[-1]
+    figure_open.content = "<figure" + figure_open.content[len("<d-figure"):]
+    figure_close.content = "</figure>\n"
     return True
 
 

@@ -127,7 +127,7 @@ def fenced_div(state: StateBlock, start_line: int, end_line: int, silent: bool) 
             hint="end it with a line of three colons `:::`",
             location=state_of(state.env).location(token))
     old_parent, old_max = state.parentType, state.lineMax
-    state.parentType = "dg_div"  # type: ignore[assignment]
+    state.parentType = "dg_div"
     state.lineMax = closing if closing is not None else end_line
     state.md.block.tokenize(state, start_line + 1, state.lineMax)
     state.parentType, state.lineMax = old_parent, old_max
@@ -227,7 +227,7 @@ def _classify(state: StateCore, tokens: list[Token], index: int,
               attributes: Attributes) -> None:
     token = tokens[index]
     token.meta["classified"] = True
-    html_attrs = attributes.as_html_attrs()
+    html_attrs: dict[str, str | int | float] = dict(attributes.as_html_attrs())
     classes = list(attributes.classes)
     callout = next((c[len("callout-"):] for c in classes
                     if c.startswith("callout-") and c[len("callout-"):] in CALLOUT_TITLES), None)
@@ -269,7 +269,7 @@ def _classify(state: StateCore, tokens: list[Token], index: int,
         html_attrs.pop(key, None)
     if classes:
         html_attrs["class"] = " ".join(dict.fromkeys(classes))
-    token.attrs = html_attrs
+    token.attrs = dict(html_attrs)
     token.meta["role"] = role
     if role == "theorem" and not token.attrs.get("id"):
         pass  # numbered, but nothing can refer to it

@@ -171,7 +171,7 @@ def _container(state: StateBlock, start_line: int, close_line: int, content_star
         indents = indents[1:] or [state.blkIndent]
     state.blkIndent = max(min(indents, default=state.blkIndent), 0)
     state.lineMax = last
-    state.parentType = "dg_html"  # type: ignore[assignment]
+    state.parentType = "dg_html"
     first_token = len(state.tokens)
     if first < last:
         state.md.block.tokenize(state, first, last)

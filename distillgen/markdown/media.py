@@ -35,8 +35,9 @@ _LIQUID_URL = re.compile(
 
 def media_plugin(md: MarkdownIt) -> None:
     replace_inline_rule(md, "html_inline", html_inline_rule)
-    default_block = md.renderer.rules.get("html_block")
-    default_inline = md.renderer.rules.get("html_inline")
+    rules = getattr(md.renderer, "rules", {})
+    default_block = rules.get("html_block")
+    default_inline = rules.get("html_inline")
 
     def render_block(self, tokens: Sequence[Token], idx: int, options, env) -> str:
         tokens[idx].content = rewrite_html(env, tokens[idx])
@@ -119,8 +120,9 @@ def _liquid_url(value: str) -> str | None:
 def _located(token: Token, content: str, offset: int) -> Token:
     """A stand-in token placed at ``offset`` inside the raw HTML, for diagnostics."""
     before = content[:offset]
-    line = (token.meta.get(LINE) if token.meta and LINE in token.meta else
-            (token.map[0] if token.map else 0)) + before.count("\n")
+    start: int = token.meta[LINE] if token.meta and LINE in token.meta else \
+        (token.map[0] if token.map else 0)
+    line = start + before.count("\n")
     column = offset - (before.rfind("\n") + 1)
     if token.meta and COLUMN in token.meta and "\n" not in before:
         column += token.meta[COLUMN]

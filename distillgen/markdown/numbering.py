@@ -187,7 +187,8 @@ def render_previews(md: MarkdownIt, tokens: list[Token], env) -> None:
                 continue
             piece = tokens[first:last + 1]
             if target.kind == "sec" and piece and piece[0].type == "inline":
-                rendered = md.renderer.renderInline(piece[0].children or [], md.options, env)
+                rendered = md.renderer.renderInline(  # type: ignore[attr-defined]
+                    piece[0].children or [], md.options, env)
             else:
                 rendered = md.renderer.render(piece, md.options, env)
             target.preview_html = _ID_ATTR.sub("", rendered).strip()

@@ -103,7 +103,7 @@ def _caption_row(tokens: list[Token], index: int, close: int, body_lines: list[s
     last_open = max((i for i in range(index, close) if tokens[i].type == "tr_open"), default=None)
     if last_open is None or not tokens[last_open].map:
         return None
-    line = tokens[last_open].map[0]
+    line = tokens[last_open].map[0]  # type: ignore[index]  # checked above
     source = body_lines[line].strip() if line < len(body_lines) else ""
     if "|" in source or _CAPTION.match(source) is None:
         return None
