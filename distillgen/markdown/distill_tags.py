@@ -200,7 +200,8 @@ def liquid_inline(state: StateInline, silent: bool) -> bool:
 
 def liquid_highlight(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """Jekyll's ``{% highlight python linenos %}`` … ``{% endhighlight %}``: a code block."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if state.sCount[start_line] - state.blkIndent >= 4 or not state.src.startswith(
+            "{%", state.bMarks[start_line] + state.tShift[start_line]):
         return False
     begin, text = _line_text(state, start_line)
     match = _HIGHLIGHT.match(text)
@@ -243,6 +244,9 @@ def _find_close(state: StateBlock, tag: str, start: int, end_line: int) -> int |
 
 
 def distill_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    first = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith(("<d-", "</d-"), first):
+        return False
     begin, text = _line_text(state, start_line)
     if not text.startswith("<d-") and not text.startswith("</d-"):
         return False
@@ -322,9 +326,9 @@ def _dedent(text: str) -> str:
 
 def liquid_figure(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """al-folio's ``{% include figure.html path="…" caption="…" %}``: a Markdown figure."""
-    begin, text = _line_text(state, start_line)
-    if not text.startswith("{%"):
+    if not state.src.startswith("{%", state.bMarks[start_line] + state.tShift[start_line]):
         return False
+    begin, text = _line_text(state, start_line)
     match = _LIQUID_FIGURE.match(text)
     if match is None:
         return False

@@ -88,6 +88,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "every row of a grid table must have the same width, with | under each + of the border"),
 )
 
+_TRIGGERS = ("\\[", "\\(", "$$", "$", "$", "|", "\\", "\\", "\\", "\\", "\\", "{{", "{%",
+             "{{", ":::", "{", "=", "^[", "@", "<d-", ":", "+")
+"""A piece of text each pattern needs, so most text is searched by ``in`` only."""
+assert len(_TRIGGERS) == len(_PATTERNS)
+_ANY_TRIGGER = re.compile(r"[\\${:^@<|+=]")
+
 _VERBATIM = re.compile(r"<(script|style|pre|code|math|textarea|svg)\b.*?</\1\s*>",
                        re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")
@@ -172,7 +178,11 @@ def _scan_inline(block: Token, body_lines: list[str], findings: list) -> None:
         elif child.type == "html_inline":
             _scan_html(child.content, None, block, body_lines, findings)
     for run in _runs(children):
-        for pattern, what, hint in _PATTERNS:
+        if not _ANY_TRIGGER.search(run):
+            continue
+        for (pattern, what, hint), trigger in zip(_PATTERNS, _TRIGGERS, strict=True):
+            if trigger not in run:
+                continue
             for match in pattern.finditer(run):
                 snippet = match.group(0)
                 first_line = snippet.split("\n")[0]
