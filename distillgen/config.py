@@ -22,6 +22,8 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
+                                                    in the text (never in code or math).
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -74,6 +76,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    smart_punctuation: bool = True
+    """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -187,6 +191,13 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValue(f"`{key}` must be true or false, not {_toml_kind(value)}",
+                        f"write {key} = true or {key} = false")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -206,6 +217,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "smart_punctuation": _flag,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -213,7 +225,8 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description",
+    "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
+    "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
@@ -227,7 +240,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     """
     root = Path(root).resolve()
     diagnostics: list[Diagnostic] = []
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     where: dict[str, SourceLocation | None] = {}
     config_file = root / CONFIG_FILE
     if config_file.is_file():
