@@ -22,6 +22,8 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``[extra]``           empty                         A table of your own values for templates:
+                                                    ``site.extra.…``; distillgen ignores them.
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -38,7 +40,7 @@ import re
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -74,6 +76,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The ``[extra]`` table: the site's own values for templates (``site.extra.…``)."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -102,7 +106,8 @@ class SiteConfig:
         """
         settings = asdict(self)
         del settings["root"], settings["output_dir"]
-        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True).encode("ascii")
+        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True,
+                             default=str).encode("ascii")  # TOML dates in [extra]
         return hashlib.sha256(encoded).hexdigest()
 
 
@@ -187,6 +192,14 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _BadValue(f"`{key}` must be a table, not {_toml_kind(value)}",
+                        f"write [{key}] on a line of its own, after the other settings, and "
+                        "your keys below it")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -206,6 +219,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "extra": _table,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -227,7 +241,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     """
     root = Path(root).resolve()
     diagnostics: list[Diagnostic] = []
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     where: dict[str, SourceLocation | None] = {}
     config_file = root / CONFIG_FILE
     if config_file.is_file():

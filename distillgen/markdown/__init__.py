@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
+from .bundle import bundle_plugin
 from .citations import citations_plugin
 from .figures import figures_plugin
 from .headings import headings_plugin
@@ -47,6 +48,7 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> Mar
     md.use(links_plugin)
     md.use(headings_plugin)
     md.core.ruler.after("inline", "dg_assign_lines", assign_lines)
+    md.use(bundle_plugin)
     return md
 
 
