@@ -238,10 +238,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     for post in rendered:
         diagnostics.extend(post.diagnostics)
 
-    diagnostics = missing_bibliography(config, diagnostics)
-    if deploy_warnings and not any(d.is_error for d in diagnostics):  # advice for a publish
-        diagnostics += base_url_warning(config, bool((overrides or {}).get("base_url")))
-    result.diagnostics = errors.sort_diagnostics(diagnostics)
+    result.diagnostics = errors.sort_diagnostics(missing_bibliography(config, diagnostics))
     result.stats["standalone"] = sum(1 for r in rendered if r.post.is_page)
     result.stats["posts"] = len(rendered) - result.stats["standalone"]
     blocking = result.failed or (strict and result.diagnostics)
@@ -266,6 +263,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     result.site, result.plan = site, plan
     late = check_links(site, plan)
+    if deploy_warnings:  # advice for a site about to be published, once it would build
+        late += base_url_warning(config, bool((overrides or {}).get("base_url")))
     if report_unused and site_bib is not None and \
             all(listed.source != site_bib.path for listed in publications.values()):
         late += unused_entries(site, site_bib.entries)

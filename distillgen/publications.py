@@ -6,11 +6,12 @@ come last), in file order within a year. Each entry shows its reference, its lin
 ``<details>``, its abstract and its BibTeX as written (fields that only drive a page's
 display, such as al-folio's ``bibtex_show`` or ``pdf``, are left out of the copy).
 
-Links, in this order, each shown when its field is present: ``pdf``, ``doi``, ``arxiv`` (or
-an arXiv ``eprint``), ``url``, ``html``, ``code``, ``slides``, ``poster``, ``video``,
-``website``, ``blog``, ``supp``. A value is an http(s) URL, or a file: a path relative to the
-``.bib`` (al-folio's ``assets/pdf/`` is searched too), copied into the site and checked like
-an image (a missing file is a located ``missing-asset`` error).
+Links, in this order, each shown when its field is present: ``pdf``, ``doi``, ``arxiv``,
+``url`` (labelled arXiv when it leads there, as an arXiv ``eprint`` does), ``html``,
+``code``, ``slides``, ``poster``, ``video``, ``website``, ``blog``, ``supp``. A value is an
+http(s) URL, or a file: a path relative to the ``.bib`` (al-folio's ``assets/pdf/`` is
+searched too), copied into the site and checked like an image (a missing file is a located
+``missing-asset`` error).
 
 The entries come from the bibliography loader (the same parsing, decoding and diagnostics as
 for citations); only the fields it does not model (the links above, the abstract) and the
@@ -146,6 +147,8 @@ class _ListBuilder:
         links: list[PublicationLink] = []
         for name, label in LINK_FIELDS:
             href = self.link(entry, name, fields, source)
+            if name == "url" and re.match(r"https?://(?:www\.)?arxiv\.org/", href):
+                label = "arXiv"
             if href and all(link.href != href for link in links):
                 links.append(PublicationLink(label, href))
         return Publication(
