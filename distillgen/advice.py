@@ -5,7 +5,8 @@
 * Citations with no bibliography file say so: the hint of every unknown citation names the
   file that was looked for and how to point ``bibliography`` at another one (a Google Scholar
   download saved as ``scholar.bib`` is the usual case); a ``bibliography`` written in
-  ``distillgen.toml`` that does not exist is an error of its own.
+  ``distillgen.toml`` that does not exist is an error of its own. A key that is in another
+  ``.bib`` of the site, one the build does not read, gets a hint naming that file.
 """
 
 from __future__ import annotations
@@ -52,11 +53,12 @@ def base_url_warning(config: SiteConfig, overridden: bool = False) -> list[Diagn
 
 
 def missing_bibliography(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """``diagnostics`` with every unknown-citation hint explaining that the site has no
-    bibliography file, when it has none; plus an error when distillgen.toml names a file
-    that does not exist."""
+    """``diagnostics`` with unknown-citation hints that say why, when the reason is the
+    bibliography file: the site has none (plus an error when distillgen.toml names a file that
+    does not exist), or the key is in another ``.bib`` of the site that is not in use (a
+    Google Scholar download saved beside ``references.bib``)."""
     if config.bibliography_path().is_file():
-        return diagnostics
+        return _keys_elsewhere(config, diagnostics)
     written, where = _setting(config.root, "bibliography")
     name = config.bibliography
     others = _bib_files(config)
@@ -74,6 +76,41 @@ def missing_bibliography(config: SiteConfig, diagnostics: list[Diagnostic]) -> l
     if written:
         changed.append(error("missing-bibliography", f"bibliography file not found: `{name}`",
                              where, advice if others else "the path is relative to " + CONFIG_FILE))
+    return changed
+
+
+_UNKNOWN_KEY = re.compile(r"unknown citation key `(.+?)`")
+
+
+def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """An unknown key that another .bib of the site holds gets a hint naming that file."""
+    unknown = {id(d) for d in diagnostics if d.code == "unknown-citation"}
+    if not unknown:
+        return diagnostics
+    texts = {}
+    for other in _bib_files(config):
+        if other == config.bibliography:
+            continue
+        try:
+            texts[other] = (config.root / other).read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+    hints: dict[str, str | None] = {}
+    changed = []
+    for diagnostic in diagnostics:
+        match = _UNKNOWN_KEY.search(diagnostic.message) if id(diagnostic) in unknown else None
+        if match is None:
+            changed.append(diagnostic)
+            continue
+        key = match.group(1)
+        if key not in hints:
+            entry = re.compile(rf"@\s*\w+\s*[{{(]\s*{re.escape(key)}\s*,")
+            found = next((name for name, text in texts.items() if entry.search(text)), None)
+            hints[key] = None if found is None else (
+                f"`{key}` is in `{found}`, which this site does not read: paste the entry into "
+                f'`{config.bibliography}`, or set bibliography = "{found}" in {CONFIG_FILE}')
+        hint = hints[key]
+        changed.append(diagnostic if hint is None else dataclasses.replace(diagnostic, hint=hint))
     return changed
 
 

@@ -271,3 +271,18 @@ def test_a_folder_without_a_web_remote_is_the_placeholder(tmp_path: Path):
     record = json.dumps({"url": tmp_path.as_uri(), "dir_info": {}})
     assert source_from_record(record, "0.1.0", _no_git) == UNKNOWN
     assert source_from_record("not json", "0.1.0", _no_git) == UNKNOWN
+
+
+def test_a_key_in_a_bib_the_site_does_not_read_names_that_file(new_site: Path):
+    (new_site / "scholar.bib").write_text(SCHOLAR, "utf-8")
+    post = new_site / "content/blog/deep.md"
+    post.write_text("---\ntitle: Deep\npubDate: 2024-05-02\n---\n\n[@lecun2015deep] and "
+                    "[@nowhere2020].\n", "utf-8")
+    result = run(new_site, "build")
+    assert result.returncode == 1
+    assert "content/blog/deep.md:6:2: error[unknown-citation]: unknown citation key " \
+           "`lecun2015deep`\n  hint: `lecun2015deep` is in `scholar.bib`, which this site does " \
+           "not read: paste the entry into `references.bib`, or set " \
+           'bibliography = "scholar.bib" in distillgen.toml' in result.stderr
+    nowhere = result.stderr.split("`nowhere2020`", 1)[1]
+    assert "scholar.bib" not in nowhere.split("\n", 2)[1]
