@@ -347,8 +347,8 @@ class DevServer:
             posts = result.stats.get("posts", 0) if result else 0
             verb = "built" if first else "rebuilt"
             drafts = result.stats.get("drafts", 0) if result else 0
-            skipped = f"; {drafts} draft{'s' if drafts != 1 else ''} skipped (serve --drafts " \
-                      "shows them)" if drafts else ""
+            skipped = f"; {drafts} draft{'s' if drafts != 1 else ''} skipped: serve --drafts " \
+                      f"shows {'it' if drafts == 1 else 'them'}" if drafts else ""
             self._say(f"{verb} in {state.seconds:.2f} s ({posts} post{'s' if posts != 1 else ''}"
                       f"{skipped})")
 
