@@ -30,6 +30,18 @@ def _code(name: str, severity: str, summary: str, explanation: str) -> Code:
 
 _ALL = (
     # --- settings -------------------------------------------------------------------------
+    _code("default-base-url", "warning",
+          "`base_url` is the local default, so the built site points at this machine", """
+        Feeds, canonical links, the sitemap, social previews and "Cite this post" need the
+        site's public address. Without a `base_url` they say http://localhost:8000/, which
+        works nowhere but on your machine. `distillgen serve` never warns (it serves there).
+
+            base_url = "https://you.github.io/blog/"      # in distillgen.toml
+
+        Set it in distillgen.toml, or give it when you build for deployment:
+        `distillgen build --base-url https://you.github.io/blog/` (the GitHub Pages workflow
+        made by `distillgen init` does this for you).
+        """),
     _code("bad-config", "error", "a setting in distillgen.toml (or a flag) has a wrong value", """
         A value in distillgen.toml is of the wrong type, out of range, or names a path the
         build may not use. Paths must stay inside the site folder, and the output folder may
@@ -140,6 +152,26 @@ _ALL = (
     _code("unsafe-url", "warning", "a link uses a scheme a page may not carry", """
         Front-matter links must be http(s), mailto or relative. A `javascript:` or `data:`
         link would run or load code when clicked, so it is left out.
+        """),
+    _code("misplaced-field", "warning", "a front-matter key that only a post, or only a page, "
+          "understands", """
+        Markdown files under content/blog/ are posts; every other file of the content folder
+        is a standalone page (content/about.md -> about/). A page has no date, tags or feed
+        entry, and only a page can be in the menu or list publications:
+
+            content/notes.md:  pubDate: 2024-03-01     # does nothing: this is a page
+
+        The key is ignored. Move the file into content/blog/ to publish it as a post, or
+        delete the key.
+        """),
+    _code("duplicate-alias", "error", "an alias would replace a page, a file or another alias", """
+        `aliases:` writes a small redirecting page at each old address. An address that the
+        site already uses (a post, a page, a tag page, a copied file) or that two files both
+        claim cannot hold a redirect.
+
+            aliases: ["/tags/"]        # the list of tags lives there
+
+        Remove the alias, or fix its path.
         """),
     _code("duplicate-slug", "error", "two posts would publish the same page", """
         Two Markdown files map to the same URL (the same file name in one folder after

@@ -158,7 +158,7 @@ def video_element(attrs: dict[str, str], alt: str) -> str:
             "</video>")
 
 
-def resolve_local_file(state: RenderState, src: str, token: Token):
+def resolve_local_file(state: RenderState, src: str, token: Token | None):
     """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
 
     Returns None for external URLs and for files that are missing or outside the site (both
@@ -194,7 +194,10 @@ def resolve_local_file(state: RenderState, src: str, token: Token):
 
 
 def _output_path(state: RenderState, source: PurePosixPath) -> PurePosixPath:
-    """Files under the content folder drop that prefix; others keep their site path."""
+    """Files of a page bundle go beside the page; other files under the content folder drop
+    that prefix; others keep their site path."""
+    if state.bundle_dir is not None and state.bundle_dir in source.parents:
+        return state.page_dir / source.relative_to(state.bundle_dir)
     try:
         return source.relative_to(state.content_dir)
     except ValueError:
