@@ -75,13 +75,22 @@ def _input_files(root: Path, skip: set[Path], keep: list[Path]) -> Iterator[tupl
         for entry in entries:
             path = Path(entry.path)
             shown = f"{relative}{entry.name}"
-            if entry.is_dir():  # follows a link, like discovery of the content folder
+            if _is_folder(entry):  # follows a link, like discovery of the content folder
                 if path in skip or (is_tool_folder(path) and not _holds_kept(path, keep)):
                     continue
                 folders.append((path, shown + "/"))
             else:
                 yield shown, path
         pending.extend(reversed(folders))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """A folder, or a link to one; a loop of links counts as a file (and is fingerprinted
+    as one that cannot be read)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _holds_kept(folder: Path, keep: list[Path]) -> bool:

@@ -70,6 +70,21 @@ def bind(source: Path, target: Path) -> Iterator[Path]:
         _unmount(target)
 
 
+@contextlib.contextmanager
+def immutable(path: Path, *, recursive: bool = False) -> Iterator[Path]:
+    """``path`` (a folder, and everything in it with ``recursive``) made immutable
+    (``chattr +i``): nothing in it can be created, renamed or deleted, even by root
+    (``EPERM``)."""
+    flags = ["-R"] if recursive else []
+    run = subprocess.run(["chattr", *flags, "+i", str(path)], capture_output=True, text=True)
+    if run.returncode != 0:
+        cannot(f"`chattr +i` is not supported here: {run.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", *flags, "-i", str(path)], capture_output=True, check=False)
+
+
 def whole_tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` with its bytes, hidden ones and links included."""
     return snapshot(folder)

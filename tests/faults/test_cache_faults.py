@@ -14,7 +14,7 @@ from distillgen import cache as cache_module
 from distillgen.build import build
 from distillgen.cache import Cache, CacheUnwritable
 from distillgen.templates import make_environment
-from tests.faults.faultkit import read_only, tmpfs, whole_tree
+from tests.faults.faultkit import immutable, read_only, tmpfs, whole_tree
 from tests.hostile.sitekit import cli_env, run_build, snapshot, unlocated_lines, write_files
 
 POST = "---\ntitle: {title}\npubDate: 2024-01-0{day}\ntags: [t]\n---\nText of {title} [@k].\n"
@@ -86,6 +86,18 @@ def test_a_read_only_cache_gives_a_warning_and_the_edit_is_built(tmp_path: Path)
     assert _warned(run.stderr, "it is on a read-only file system"), run.stderr
     assert b"Gamma" in (root / "site" / "blog" / "b" / "index.html").read_bytes()
     assert whole_tree(root / ".distillgen-cache") == before
+
+
+def test_an_immutable_cache_gives_a_warning_and_the_edit_is_built(tmp_path: Path):
+    root = _site(tmp_path)
+    with tmpfs(root / ".distillgen-cache", "4m") as cache:  # a file system with chattr
+        assert run_build(root).returncode == 0
+        (root / "content" / "blog" / "b.md").write_text(POST.format(title="Gamma", day=2))
+        with immutable(cache, recursive=True):
+            run = run_build(root)
+        assert run.returncode == 0, run.stderr
+        assert _warned(run.stderr, "the operation is not permitted"), run.stderr
+    assert b"Gamma" in (root / "site" / "blog" / "b" / "index.html").read_bytes()
 
 
 def test_a_full_disk_under_the_cache_gives_a_warning_and_a_whole_site(tmp_path: Path,

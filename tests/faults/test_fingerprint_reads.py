@@ -148,3 +148,17 @@ def test_adding_a_file_in_a_new_hidden_folder_counts(tmp_path: Path):
     os.utime(root / ".refs" / "refs.bib")
     again = build(root)
     assert not again.failed, [d.format() for d in again.diagnostics]
+
+
+def test_loops_of_links_and_a_link_to_the_root_are_walked_once(tmp_path: Path):
+    root = write_files(tmp_path, {"content/blog/p.md": post("P")})
+    (root / "loop").symlink_to("loop")
+    (root / "nowhere").symlink_to("missing")
+    (root / "assets").mkdir()
+    (root / "assets" / "up").symlink_to("..")
+    for _ in range(2):
+        result = build(root)
+        assert not result.failed, [d.format() for d in result.diagnostics]
+    assert result.stats.get("unchanged")
+    (root / "content" / "blog" / "p.md").write_text(post("Edited"))
+    assert not build(root).stats.get("unchanged")

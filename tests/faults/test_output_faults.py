@@ -16,7 +16,7 @@ import pytest
 
 from distillgen import write
 from distillgen.write import MARKER, OutputError, write_output
-from tests.faults.faultkit import bind, read_only, tmpfs, whole_tree
+from tests.faults.faultkit import bind, immutable, read_only, tmpfs, whole_tree
 from tests.hostile.sitekit import run_build, unlocated_lines, write_files
 
 POST = "---\ntitle: {title}\npubDate: 2024-01-0{day}\n---\nText of {title}.\n"
@@ -67,6 +67,23 @@ def test_a_read_only_output_folder_is_a_located_error(tmp_path: Path):
            "system is read-only" in run.stderr
     assert unlocated_lines(run.stderr) == []
     assert whole_tree(root / "ro") == before
+
+
+@pytest.mark.parametrize("frozen", ["the folder holding it", "the output folder"])
+def test_an_immutable_output_is_a_located_error(tmp_path: Path, frozen: str):
+    root = _site(tmp_path / "blog")
+    with tmpfs(root / "out", "4m") as disk:  # chattr needs a file system that has it
+        assert run_build(root, "--output", "out/site").returncode == 0
+        before = whole_tree(disk)
+        _edit(root, "B2")
+        with immutable(disk if frozen == "the folder holding it" else disk / "site"):
+            run = run_build(root, "--output", "out/site")
+        assert run.returncode == 1
+        assert "out/site:1:1: error[write-failed]: cannot write the site to out/site: the " \
+               "operation is not permitted" in run.stderr
+        assert "(lsattr: an immutable folder cannot change)" in run.stderr
+        assert unlocated_lines(run.stderr) == []
+        assert whole_tree(disk) == before
 
 
 def test_permission_denied_is_a_located_error(tmp_path: Path, monkeypatch):

@@ -171,3 +171,12 @@ def test_a_silent_client_is_dropped_after_the_timeout(site: Path, monkeypatch):
             started = time.monotonic()
             assert sock.recv(100) == b""  # closed by the server
             assert time.monotonic() - started < 4
+
+
+def test_the_dev_server_follows_the_output_rule(site: Path):
+    (site / "distillgen.toml").write_text('output_dir = "assets"\n')
+    with running(site) as dev:
+        assert dev.state.ok is False
+        assert "distillgen.toml:1:14: error[bad-config]: `output_dir` (assets) is the assets " \
+               "folder (assets), which the build reads" in dev.state.diagnostics
+    assert (site / "assets" / "style.css").read_text() == "a { color: red }"
