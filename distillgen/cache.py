@@ -82,7 +82,8 @@ def _unwritable(problem: OSError, directory: pathlib.Path) -> CacheUnwritable:
     reasons = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
                errno.EROFS: "it is on a read-only file system",
                errno.EACCES: "permission denied", errno.EPERM: "the operation is not permitted",
-               errno.ENOTDIR: "it is not a folder", errno.EEXIST: "it is not a folder"}
+               errno.ENOTDIR: "it is not a folder", errno.EEXIST: "it is not a folder",
+               errno.ELOOP: "it is a symbolic link (the cache is never written through one)"}
     reason = reasons.get(problem.errno or 0, problem.strerror or str(problem))
     return CacheUnwritable(f"cannot write the cache {directory.name}/: {reason}")
 
@@ -112,6 +113,8 @@ class Cache:
         path = self._entry_path(key)
         if self._memo is not None and key in self._memo:
             return self._memo[key]
+        if not self._own_folders():
+            return None
         try:
             data = _read_regular_file(path)
         except FileNotFoundError:
@@ -150,10 +153,15 @@ class Cache:
         """Delete every entry of this namespace not in ``keep``, and stray temporary files
         of killed writers; meant to run after a successful build. A cache that cannot be
         listed or changed is left as it is."""
-        if self.read_only or not self._folder.is_dir():
+        if self.read_only or not self._own_folders() or not self._folder.is_dir():
             return
         with contextlib.suppress(OSError):
             self._prune(keep)
+
+    def _own_folders(self) -> bool:
+        """Whether the cache folder and this namespace's folder are real folders, not links:
+        through a link, a prune would delete files somewhere else (``pages -> ~/pages``)."""
+        return not (os.path.islink(self.directory) or os.path.islink(self._folder))
 
     def _prune(self, keep: set[str]) -> None:
         for shard in sorted(self._folder.iterdir()):
@@ -187,6 +195,8 @@ class Cache:
         """Tag the folder for backup tools and git, once per Cache object."""
         if self._marked:
             return
+        if os.path.islink(self.directory):
+            raise OSError(errno.ELOOP, "a symbolic link", os.fspath(self.directory))
         if os.path.lexists(self.directory) and not self.directory.is_dir():
             raise OSError(errno.ENOTDIR, "not a folder", os.fspath(self.directory))
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -203,20 +213,20 @@ def _checksum(key: str, payload: bytes) -> bytes:
 
 
 def _make_folder(directory: pathlib.Path, folder: pathlib.Path) -> None:
-    """Create ``folder`` (inside the cache ``directory``) and its parents; a file or link
+    """Create ``folder`` (inside the cache ``directory``) and its parents; a file or a link
     planted where one of them goes is removed first: nothing in the cache is anyone's but
-    the cache's."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    except (FileExistsError, NotADirectoryError):
-        pass
+    the cache's, and writing through a link would write somewhere else."""
     current = directory
     for part in folder.relative_to(directory).parts:
         current = current / part
-        if os.path.lexists(current) and (current.is_symlink() or not current.is_dir()):
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            current.mkdir(exist_ok=True)
+            continue
+        if not stat.S_ISDIR(info.st_mode):
             current.unlink()
-        current.mkdir(exist_ok=True)
+            current.mkdir()
 
 
 _MISS = object()
@@ -309,6 +319,8 @@ class BlobStore:
         if not isinstance(name, str) or not _KEY.fullmatch(name):
             return None
         path = self._folder / name[:2] / name
+        if not self._marker._own_folders():
+            return None
         if _holds_blob(path, name):
             return path
         if os.path.lexists(path):

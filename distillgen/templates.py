@@ -80,6 +80,8 @@ def make_environment(site_templates: Path | None,
         from .fingerprint import code_version
 
         try:
+            if (cache_dir / "templates").is_symlink() or cache_dir.is_symlink():
+                raise NotADirectoryError("the cache is never written through a link")
             (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
             version = digest(code_version())[:16]
             bytecode = _CompiledTemplates(str(cache_dir / "templates"),

@@ -75,6 +75,41 @@ def test_a_folder_or_file_planted_in_the_cache_is_replaced(tmp_path: Path, cold_
         assert snapshot(root / "site") == cold_site
 
 
+def test_a_cache_that_is_a_link_is_never_written_through(tmp_path: Path, cold_site):
+    """A cloned site may carry ``.distillgen-cache -> ~``: building must not write there,
+    nor prune what is there."""
+    root = _site(tmp_path / "blog")
+    home = write_files(tmp_path / "home", {"pages/ab/notes.txt": "mine", "parsed": "mine too",
+                                           ".gitignore": "*.log\n"})
+    before = whole_tree(home)
+    (root / ".distillgen-cache").symlink_to(home)
+    for _ in range(2):
+        run = run_build(root)
+        assert run.returncode == 0, run.stderr
+        assert _warned(run.stderr, "it is a symbolic link (the cache is never written through "
+                                   "one)"), run.stderr
+    assert whole_tree(home) == before
+    assert snapshot(root / "site") == cold_site
+
+
+@pytest.mark.parametrize("namespace", ["pages", "summaries", "templates", "manifest"])
+def test_a_link_inside_the_cache_is_replaced_not_followed(tmp_path: Path, cold_site,
+                                                          namespace: str):
+    root = _site(tmp_path / "blog")
+    assert run_build(root).returncode == 0
+    elsewhere = write_files(tmp_path / "elsewhere", {"ab/mine.txt": "mine",
+                                                     f"{'0' * 16}": "mine"})
+    before = whole_tree(elsewhere)
+    shutil.rmtree(root / ".distillgen-cache" / namespace)
+    (root / ".distillgen-cache" / namespace).symlink_to(elsewhere)
+    (root / "content" / "blog" / "b.md").write_text(POST.format(title="Gamma", day=2))
+    for _ in range(2):
+        run = run_build(root)
+        assert run.returncode == 0, run.stderr
+    assert whole_tree(elsewhere) == before
+    assert b"Gamma" in (root / "site" / "blog" / "b" / "index.html").read_bytes()
+
+
 def test_a_read_only_cache_gives_a_warning_and_the_edit_is_built(tmp_path: Path):
     root = _site(tmp_path)
     assert run_build(root).returncode == 0
