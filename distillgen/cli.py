@@ -112,7 +112,7 @@ def output_flag_problem(root: Path, output: Path):
         config = load_config(root)
     except DistillgenError:
         return None
-    refusal = config.output_refusal(output.expanduser().absolute())
+    refusal = config.output_refusal(output.absolute())
     if refusal is None:
         return None
     return error("bad-config", f"--output {output} {refusal}",
