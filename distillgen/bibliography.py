@@ -53,6 +53,7 @@ from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 
 from .errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
 from .latex_text import decode_url, latex_to_text
+from .text import replace_forbidden_characters
 
 __all__ = ["Entry", "Bibliography", "parse_bibliography", "load_bibliography"]
 
@@ -829,12 +830,24 @@ def load_bibliography(file: pathlib.Path, display_path: str, disk_cache=None,
 
 def _parse_bytes(data: bytes, display_path: str) -> Bibliography:
     try:
-        return parse_bibliography(data.decode("utf-8"), display_path)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         parsed = parse_bibliography(data.decode("utf-8", errors="replace"), display_path)
         problem = _encoding_error(data, exc, display_path)
         diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, problem)))
         return Bibliography(display_path, parsed.entries, diagnostics)
+    return _parse_refusing_forbidden_characters(text, display_path)
+
+
+def _parse_refusing_forbidden_characters(text: str, display_path: str) -> Bibliography:
+    """The one rule of :mod:`distillgen.text` for characters no page or feed may hold, as
+    for every other input: a located error (the rest of the file is still read)."""
+    text, forbidden = replace_forbidden_characters(text, display_path)
+    parsed = parse_bibliography(text, display_path)
+    if forbidden is None:
+        return parsed
+    diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, forbidden)))
+    return Bibliography(display_path, parsed.entries, diagnostics)
 
 
 def _encoding_error(data: bytes, exc: UnicodeDecodeError, display_path: str) -> Diagnostic:

@@ -36,6 +36,12 @@ def _bibtex_value(text: str) -> str:
     return "".join(replacements.get(char, char) for char in text)
 
 
+def _bibtex_verbatim(text: str) -> str:
+    """A verbatim field (``doi``): braces and backslashes percent-encoded, as a DOI may be in
+    a URL; one unbalanced brace would otherwise end the field and start another."""
+    return text.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
 def _bibtex_person(name: str) -> str:
     parts = name.split()
     if len(parts) < 2:
@@ -67,6 +73,6 @@ def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = 
         ("url", url),
     ]
     if meta.doi:
-        fields.append(("doi", meta.doi))
+        fields.append(("doi", _bibtex_verbatim(meta.doi)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return PostCitation(text=text, bibtex=f"@article{{{key},\n{body}\n}}", key=key)

@@ -1,6 +1,7 @@
 """The command line: init | build | serve | new | check | explain, and their exit codes.
 
-Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage.
+Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage
+(an ``--output`` the build may not replace included), 130 interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -119,9 +120,32 @@ class ProgressBar:
             self.stream.flush()
 
 
+def output_flag_problem(root: Path, output: Path):
+    """A ``bad-config`` diagnostic when ``--output`` names a folder the build may not
+    replace (the rule of :func:`distillgen.config.output_refusal`), else None. Settings that
+    do not load are left for the build to report."""
+    from .config import load_config
+    from .errors import DistillgenError, error
+
+    try:
+        config = load_config(root)
+    except DistillgenError:
+        return None
+    refusal = config.output_refusal(output.absolute())
+    if refusal is None:
+        return None
+    return error("bad-config", f"--output {output} {refusal}",
+                 hint="choose a folder of its own, such as --output site")
+
+
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
 
+    if args.output is not None:
+        problem = output_flag_problem(args.root.resolve(), args.output)
+        if problem is not None:
+            print(problem.format(), file=sys.stderr)
+            return EXIT_USAGE
     bar = ProgressBar() if ProgressBar.wanted() else None
     try:
         result = build(args.root.resolve(), include_drafts=args.drafts, output=args.output,
@@ -144,7 +168,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     result = build(args.root.resolve(), include_drafts=args.drafts, write=False,
                    strict=args.strict, report_unused=True, overrides=_overrides(args),
-                   deploy_warnings=True)
+                   deploy_warnings=True, read_only_cache=True)
     _print_diagnostics(result.diagnostics)
     failed = result.failed or (args.strict and result.diagnostics)
     print(_summary(result, "checked"), file=sys.stderr if failed else sys.stdout)
@@ -214,15 +238,16 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``distillgen`` command."""
-    args = _parser().parse_args(argv)
+    """The command line (``distillgen.__main__.run`` is the installed entry point)."""
     handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve,
                 "explain": run_explain, "init": run_init}
     try:
+        args = _parser().parse_args(argv)
         return handlers[args.command](args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        from .__main__ import interrupted
+
+        return interrupted()
     except BrokenPipeError:  # `distillgen explain | head`: the reader left, nothing to report
         import os
 

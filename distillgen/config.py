@@ -102,6 +102,22 @@ class SiteConfig:
         """Beside the output, never inside it: a fresh copy of the site is a cold build."""
         return self.root / CACHE_DIR
 
+    def output_refusal(self, output: Path) -> str | None:
+        """Why ``output`` may not be this site's output folder (see :func:`output_refusal`)."""
+        settings = {key: getattr(self, key) for key in ("content_dir", *READ_PATH_SETTINGS)}
+        return output_refusal(self.root, output, settings)
+
+    def output_location(self, flag: Path | None = None) -> SourceLocation:
+        """Where the output folder was chosen, for its diagnostics: the ``output_dir`` line
+        of distillgen.toml, else the folder itself (as given with ``--output``)."""
+        if flag is None:
+            written = setting_location(self.root, "output_dir")
+            if written is not None:
+                return written
+            return SourceLocation(self.output_dir)
+        shown = os.fspath(flag)
+        return SourceLocation(shown if len(shown) <= 120 else f"{shown[:60]}...{shown[-57:]}")
+
     def fingerprint(self) -> str:
         """sha256 of every setting that can change a rendered page, for the build cache key.
 
@@ -268,7 +284,17 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     return SiteConfig(root=root, **values)
 
 
-def _read_file(config_file: Path, values: dict[str, str],
+def setting_location(root: Path, key: str) -> SourceLocation | None:
+    """Where ``key`` is written in the site's distillgen.toml, or None."""
+    try:
+        text, _ = decode_source((Path(root) / CONFIG_FILE).read_bytes(), CONFIG_FILE)
+    except OSError:
+        return None
+    position = _key_positions(text).get(key) if text is not None else None
+    return SourceLocation(CONFIG_FILE, *position) if position else None
+
+
+def _read_file(config_file: Path, values: dict[str, Any],
                where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     try:
         data = config_file.read_bytes()
@@ -285,6 +311,10 @@ def _read_file(config_file: Path, values: dict[str, str],
     except tomllib.TOMLDecodeError as exc:
         diagnostics.append(_syntax_error(text, str(exc)))
         return
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        diagnostics.append(error("bad-config", "invalid TOML: arrays or tables nested too "
+                                 "deeply", _deep_nesting(text), "no setting needs nesting"))
+        return
     positions = _key_positions(text)
     for key, value in table.items():
         line, column = positions.get(key, (1, 1))
@@ -292,7 +322,7 @@ def _read_file(config_file: Path, values: dict[str, str],
                 diagnostics)
 
 
-def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, str],
+def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, Any],
             where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     """Validate one setting; record it, or record why not."""
     check = _CHECKS.get(key)
@@ -309,7 +339,7 @@ def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[
         diagnostics.append(error("bad-config", bad.message, location, bad.hint))
 
 
-def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLocation | None],
+def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLocation | None],
                  diagnostics: list[Diagnostic]) -> None:
     """Keep every path inside the root (defaults too: a folder may be a link), normalised, and
     the output clear of everything else."""
@@ -324,24 +354,82 @@ def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLoca
             values.pop(key, None)
             if key == "output_dir":
                 return  # where it would go is unknown: nothing to compare
-    output = PurePosixPath(values.get("output_dir", defaults["output_dir"]))
-    content = PurePosixPath(values.get("content_dir", defaults["content_dir"]))
-    clash = None
-    if output == PurePosixPath("."):
-        clash = "is the site folder itself"
-    elif _overlap(output, content):
-        clash = f"overlaps the content folder ({content})"
-    elif _overlap(output, PurePosixPath(CACHE_DIR)):
-        clash = "overlaps the cache folder " + CACHE_DIR
-    if clash:
-        diagnostics.append(error("bad-config", f"`output_dir` ({output}) {clash}",
-                                 where.get("output_dir"),
+    output = values.get("output_dir", defaults["output_dir"])
+    refusal = output_refusal(root, root / output, {**defaults, **values})
+    if refusal:
+        # Where the clash was written: the output, or the setting it clashes with.
+        location = next((where[key] for key in ("output_dir", *_PATH_KEYS)
+                         if where.get(key) is not None), None)
+        diagnostics.append(error("bad-config", f"`output_dir` ({output}) {refusal}", location,
                                  'build into a folder of its own, such as output_dir = "site"'))
 
 
-def _overlap(first: PurePosixPath, second: PurePosixPath) -> bool:
-    """Whether one folder is, or holds, the other (writing one would clobber the other)."""
-    return first == second or first in second.parents or second in first.parents
+THEME_DIR = Path(__file__).parent / "theme"
+ASSETS_DIR = "assets"
+TEMPLATES_DIR = "templates"
+READ_PATH_SETTINGS = ("bibliography",)
+"""Settings naming a file the build reads: the output may not hold it, nor its folder."""
+
+
+def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str | None:
+    """Why ``output`` may not be the output folder, or None: the one rule for
+    ``output_dir``, ``--output`` and the dev server.
+
+    The output folder is replaced wholesale on every build, so it may never be, contain or
+    lie inside a folder the build reads (content, assets, templates, the folder of the
+    bibliography and of every other file a setting names, the theme), nor be the cache, .git,
+    the site folder, a folder holding it, the home folder or the filesystem root. Paths are
+    compared as written and with links resolved. ``settings``: the path settings, relative
+    to ``root``. The message reads after the output's name: "`site` <message>".
+    """
+    root = Path(os.path.abspath(root))
+    out = Path(os.path.abspath(output))
+    real_out = Path(os.path.realpath(out))
+    if out.parent == out or real_out.parent == real_out:
+        return "is the filesystem root"
+    if _same(out, root):
+        return "is the site folder itself"
+    if _holds(out, root):
+        return "contains the site folder"
+    home = Path(os.path.expanduser("~"))
+    if home.parent != home and (_same(out, home) or _holds(out, home)):
+        return "is or contains your home folder"
+    folders = [
+        ("the content folder", settings.get("content_dir", "content")),
+        ("the assets folder", ASSETS_DIR),
+        ("the templates folder", TEMPLATES_DIR),
+        ("the cache folder", CACHE_DIR),
+        ("the git repository", ".git"),
+    ]
+    for key in READ_PATH_SETTINGS:
+        if settings.get(key):
+            parent = PurePosixPath(os.path.normpath(settings[key])).parent
+            if str(parent) not in ("", "."):
+                folders.append((f"the folder of `{key}`", str(parent)))
+            folders.append((f"`{key}`", settings[key]))
+    folders.append(("distillgen's theme", str(THEME_DIR)))
+    for what, relative in folders:
+        folder = root / relative
+        shown = relative if not Path(relative).is_absolute() else str(folder)
+        if _same(out, folder):
+            return f"is {what} ({shown}), which the build reads"
+        if _holds(folder, out):
+            return f"lies inside {what} ({shown}), which the build reads"
+        if _holds(out, folder):
+            return f"contains {what} ({shown}), which the build reads"
+    return None
+
+
+def _same(first: Path, second: Path) -> bool:
+    """The same folder, as written or once links are resolved."""
+    return (Path(os.path.normpath(first)) == Path(os.path.normpath(second))
+            or Path(os.path.realpath(first)) == Path(os.path.realpath(second)))
+
+
+def _holds(outer: Path, inner: Path) -> bool:
+    """``inner`` lies inside ``outer``, as written or once links are resolved."""
+    written = Path(os.path.normpath(outer)) in Path(os.path.normpath(inner)).parents
+    return written or Path(os.path.realpath(outer)) in Path(os.path.realpath(inner)).parents
 
 
 def _inside_root(root: Path, key: str, value: str) -> str:
@@ -351,6 +439,34 @@ def _inside_root(root: Path, key: str, value: str) -> str:
         raise _BadValue(f"`{key}` points outside the site folder: {value!r}",
                         "use a path inside the site folder, relative to " + CONFIG_FILE)
     return absolute.relative_to(root).as_posix()
+
+
+def _deep_nesting(text: str, limit: int = 100) -> SourceLocation:
+    """Where brackets and braces (outside strings and comments) first nest ``limit`` deep."""
+    from .text import location_in
+
+    depth, index, quote = 0, 0, ""
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote or char == "\n":
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            index = text.find("\n", index)
+            if index < 0:
+                break
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return location_in(text, index, CONFIG_FILE)
+        elif char in "]}":
+            depth -= 1
+        index += 1
+    return SourceLocation(CONFIG_FILE)
 
 
 _TOML_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")

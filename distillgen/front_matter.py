@@ -14,7 +14,8 @@ key                 value                             notes
                                                       ``1970-01-01T00:00:00.000Z``; no offset = UTC
 ``updatedDate``     like ``pubDate``                  before ``pubDate``: a warning
 ``description``     string
-``tags``            list of strings, or one string    duplicates dropped, order kept
+``tags``            list of strings, or one string    duplicates dropped, order kept; at most
+                                                      64 (:data:`MAX_TAGS`)
 ``authors``         list of names or mappings         mapping keys: ``name`` (required), ``url``,
                                                       ``affiliation``, ``affiliationUrl``
 ``draft``           ``true`` / ``false``              default false
@@ -42,6 +43,10 @@ Markdown file of the content folder (``content/about.md``, ``content/research/in
 standalone page: no date, listed nowhere but the sitemap (and the menu, with ``menu:``). A key
 that only the other kind understands (``pubDate`` or ``tags`` on a page, ``menu`` on a post)
 is a ``misplaced-field`` warning, so a post saved in the wrong folder is never silently a page.
+
+YAML aliases (``*name``) are followed, but all of them together may add at most
+:data:`ALIAS_BUDGET` characters to the front matter: a 1 KB anchor aliased 50,000 times would
+otherwise put 50 MB into every page that shows the value.
 
 Values are read from the YAML node tree, never through PyYAML's constructors (but for the
 free-form ``extra``, built by its safe constructor from the same nodes), so every value keeps
@@ -178,6 +183,64 @@ def _compose(yaml_text: str, path: str) -> tuple[yaml.Node | None, list[Diagnost
     return None, [error("bad-front-matter", message, location, _QUOTE_HINT)]
 
 
+ALIAS_BUDGET = 65_536
+"""Characters (and values) that YAML aliases may add to a post's front matter, in total."""
+
+
+def _check_aliases(root: yaml.Node | None, yaml_text: str, path: str) -> list[Diagnostic]:
+    """A located error when aliases make the front matter grow past the budget (or refer to
+    themselves); the tree is walked once per distinct node, so this costs what the text
+    costs, however much the aliases would expand."""
+    if root is None:
+        return []
+    size: dict[int, int] = {}
+    references: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
+            continue
+        references[key] = references.get(key, 0) + 1
+        if key in open_nodes:
+            return [_alias_error(node, yaml_text, path, "refers to itself through an alias")]
+        if key in size or key in nodes:
+            continue  # an alias of a node already counted (or being counted)
+        nodes[key] = node
+        if isinstance(node, yaml.ScalarNode):
+            size[key] = 1 + len(node.value)
+            continue
+        open_nodes.add(key)
+        pending.append((node, True))
+        pending.extend((child, False) for child in reversed(_children(node)))
+    if size[id(root)] <= len(yaml_text) + ALIAS_BUDGET:
+        return []
+    worst = max((k for k, n in references.items() if n > 1),
+                key=lambda k: (references[k] - 1) * size[k])
+    return [_alias_error(nodes[worst], yaml_text, path,
+                         f"is repeated {references[worst] - 1:,} times by aliases, which would "
+                         f"make the front matter {size[id(root)]:,} characters long (at most "
+                         f"{ALIAS_BUDGET:,} more than written)")]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _alias_error(node: yaml.Node, yaml_text: str, path: str, problem: str) -> Diagnostic:
+    return error("bad-front-matter", f"the value anchored here {problem}",
+                 location_in(yaml_text, node.start_mark.index, path, _YAML_FIRST_LINE),
+                 "write the value out where it is needed instead of aliasing it (*name)")
+
+
 def _describe(node: yaml.Node) -> str:
     """What kind of value a node holds, as the author would say it."""
     if isinstance(node, yaml.SequenceNode):
@@ -191,6 +254,9 @@ def _describe(node: yaml.Node) -> str:
 # Validating the front matter
 
 
+MAX_TAGS = 64
+"""Distinct tags a post may have: each tag page lists the post with all its tags, so the site
+grows with the square of this number."""
 _INVALID = object()
 """Returned by a field reader whose value was refused (the diagnostic is already recorded)."""
 
@@ -198,6 +264,7 @@ _DATE_HINT = ('write a date such as 2024-03-01, or a date and time such as "2024
               "or 1970-01-01T00:00:00.000Z")
 _ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]|$)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_UNSAFE = frozenset("{}\\")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 _FIELD_ALIASES = {
@@ -318,6 +385,11 @@ class _FrontMatterReader:
         if value is _INVALID:
             return value
         bare = _DOI_PREFIX.sub("", value)
+        unsafe = next((char for char in bare if char in _DOI_UNSAFE), None)
+        if unsafe is not None:
+            return self.refuse("bad-doi", f"`{name}` may not contain `{unsafe}`: {value!r}",
+                               node, "a DOI looks like 10.23915/distill.00001; a brace or "
+                               "backslash would break the BibTeX of \"Cite this post\"")
         if _DOI.fullmatch(bare):
             return bare
         return self.refuse("bad-doi", f"`{name}` is not a DOI: {value!r}", node,
@@ -387,11 +459,16 @@ class _FrontMatterReader:
 
     def tags(self, name: str, node: yaml.Node) -> Any:
         items = self.items(node)
-        tags: list[str] = []
+        tags: dict[str, None] = {}
         for item in items:
             tag = self.non_empty_text("tag", item)
-            if tag is not _INVALID and tag not in tags:
-                tags.append(tag)
+            if tag is _INVALID or tag in tags:
+                continue
+            if len(tags) == MAX_TAGS:
+                return self.refuse("too-many-tags", f"a post may have at most {MAX_TAGS} "
+                                   f"tags; this is tag number {MAX_TAGS + 1}", item,
+                                   "keep the tags that help a reader find related posts")
+            tags[tag] = None
         return tuple(tags)
 
     def authors(self, name: str, node: yaml.Node) -> Any:
@@ -590,6 +667,7 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
     if split is None:
         return None, diagnostics
     root_node, diagnostics = _compose(split.yaml_text, source.path)
+    diagnostics = diagnostics or _check_aliases(root_node, split.yaml_text, source.path)
     if diagnostics:
         return None, diagnostics
     reader = _FrontMatterReader(source, split.yaml_text)

@@ -19,10 +19,10 @@ from .aliases import alias_pages
 from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
-from .errors import DistillgenError
+from .errors import Diagnostic, DistillgenError, SourceLocation, error
 from .markdown.highlight import stylesheet
 from .model import RenderedPost
-from .names import slugify
+from .names import slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
@@ -35,8 +35,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def absolute_url(config: SiteConfig, target: str) -> str:
-    """``<base_url><target>``; base_url always ends with a slash."""
-    return config.base_url + target
+    """``<base_url><target>``, the site path percent-encoded; base_url ends with a slash."""
+    return config.base_url + url_path(target)
 
 
 def post_target(post: RenderedPost) -> str:
@@ -61,10 +61,10 @@ class PageRenderer:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
         if rooted:
             def url(target: str) -> str:
-                return self.base_path + target
+                return self.base_path + url_path(target)
         else:
             def url(target: str) -> str:
-                return relative_url(target, page_dir)
+                return url_path(relative_url(target, page_dir))
         root_prefix = relative_url("", page_dir) if not rooted else self.base_path
 
         def listing_item(post: RenderedPost) -> Markup:
@@ -125,7 +125,7 @@ class PostPages:
         )
         try:
             macros = self.env.get_template("_macros.html").module
-            item = macros.post_item(post, lambda p: ROOT + post_target(p),  # type: ignore[attr-defined]
+            item = macros.post_item(post, lambda p: ROOT + url_path(post_target(p)),  # type: ignore[attr-defined]
                                     lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
         except jinja2.TemplateError as problem:
             raise DistillgenError([template_failure(problem, config.root)]) from None
@@ -190,27 +190,27 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     post's page (rendered with :class:`PostPages`), by source path.
     """
     renderer = PageRenderer(config, site, env)
-    plan: Plan = {}
-
-    def put(path: str, content: bytes | Path) -> None:
-        plan[PurePosixPath(path)] = content
+    plan = _PlanBuilder()
+    put = plan.put
 
     for path in sorted(copied):
-        put(path, copied[path])
+        put(path, copied[path], owner=_site_path(config, copied[path]))
     for file in sorted(theme_assets_dir().rglob("*")):
         if file.is_file():
-            put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file)
-    put("assets/css/highlight.css", stylesheet().encode("utf-8"))
+            put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file, weak=True)
+    put("assets/css/highlight.css", stylesheet().encode("utf-8"), weak=True)
     for relative in sorted(site_assets):
-        put(f"assets/{relative}", site_assets[relative])
+        put(f"assets/{relative}", site_assets[relative], what="a file of the site's assets")
 
     for post in (*site.posts, *site.pages):
-        put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path])
-    put("index.html", renderer.render("index.html", ""))
-    put("tags/index.html", renderer.render("tags.html", "tags"))
+        put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
+            owner=post.post.source_path)
+    put("index.html", renderer.render("index.html", ""), what="the home page")
+    put("tags/index.html", renderer.render("tags.html", "tags"), what="the list of tags")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag))
-    put("404.html", renderer.render("404.html", "", rooted=True))
+        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag),
+            what=f"the page of the tag `{tag.name}`")
+    put("404.html", renderer.render("404.html", "", rooted=True), what="the 404 page")
     updated = newest_date(site)
     def limit_of(posts: tuple[RenderedPost, ...]) -> int:
         return config.feed_limit or len(posts)
@@ -218,20 +218,23 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     limit = limit_of(site.posts)
     put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
                                     summaries=False, feed_url=absolute_url(config, "feed.xml"),
-                                    feed_id=absolute_url(config, "")))
+                                    feed_id=absolute_url(config, "")), what="the feed")
     for tag in site.tags:
         put(f"tags/{tag.slug}/feed.xml",
             renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
                             summaries=True,
                             updated=newest_date(Site(posts=tag.posts, featured=(), tags=())),
                             feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
-                            feed_id=absolute_url(config, tag_target(tag))))
+                            feed_id=absolute_url(config, tag_target(tag))),
+            what=f"the feed of the tag `{tag.name}`")
     put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
-                                       post_target=post_target))
+                                       post_target=post_target), what="the sitemap")
     put("robots.txt", renderer.render("robots.txt", "",
-                                      sitemap=absolute_url(config, "sitemap.xml")))
-    plan.update(redirects(renderer, site, plan))
-    return plan
+                                      sitemap=absolute_url(config, "sitemap.xml")),
+        what="robots.txt")
+    for path, page in redirects(renderer, site, plan.plan).items():
+        plan.put(str(path), page, what="a redirect of `aliases:`")
+    return plan.finish()
 
 
 def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixPath, bytes]:
@@ -246,3 +249,74 @@ def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixP
     if problems:
         raise DistillgenError(problems)
     return pages
+
+
+def _site_path(config: SiteConfig, path: Path) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _PlanBuilder:
+    """The plan as it fills, refusing a post or a post's file that would take the place of a
+    generated page (or of a folder the site needs): ``content/tags.md`` would silently
+    replace the list of tags, and the sitemap would list it twice."""
+
+    def __init__(self) -> None:
+        self.plan: Plan = {}
+        self.owners: dict[PurePosixPath, str] = {}
+        """Output path -> the source file (a post, or a file a post uses) that asked for it."""
+        self.what: dict[PurePosixPath, str] = {}
+        self.weak: set[PurePosixPath] = set()
+        self.problems: list[Diagnostic] = []
+
+    def put(self, path: str, content: bytes | Path, *, owner: str | None = None,
+            what: str | None = None, weak: bool = False) -> None:
+        """Add a file. ``owner``: the source it comes from; ``what``: what a generated file
+        is, for messages; ``weak``: a file of the theme, which any other file of the same
+        name replaces (``assets/css/distillgen.css`` of the site)."""
+        key = PurePosixPath(path)
+        earlier = self.plan.get(key)
+        if earlier is not None and earlier != content:
+            if weak:
+                return
+            first = self.owners.get(key)
+            if key not in self.weak and (owner is not None or first is not None):
+                if owner is None:
+                    culprit, other = first, what or "a page the site generates"
+                elif first is None:
+                    culprit, other = owner, self.what.get(key, "a file the site generates")
+                else:
+                    culprit, other = owner, f"also published by `{first}`"
+                self.problems.append(_collision(str(culprit), key, other))
+                return
+        self.plan[key] = content
+        self.weak.discard(key)
+        if weak:
+            self.weak.add(key)
+        if owner is not None:
+            self.owners[key] = owner
+        if what is not None:
+            self.what[key] = what
+
+    def finish(self) -> Plan:
+        """The plan; DistillgenError when a source collides with the site's own files."""
+        for key in sorted(self.plan):
+            for parent in key.parents:
+                if parent in self.plan and (key in self.owners or parent in self.owners):
+                    culprit = self.owners.get(key) or self.owners[parent]
+                    other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
+                    self.problems.append(error(
+                        "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
+                        f"is a file: {other}", SourceLocation(culprit, 1, 1),
+                        "give the post another `slug:`, or rename its folder"))
+        if self.problems:
+            raise DistillgenError(self.problems)
+        return self.plan
+
+
+def _collision(source: str, key: PurePosixPath, other: str) -> Diagnostic:
+    return error("duplicate-url", f"`{source}` would publish `{key}`, which is {other}",
+                 SourceLocation(source, 1, 1),
+                 "give the post another `slug:`, or move it to another folder")

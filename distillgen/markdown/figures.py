@@ -20,6 +20,7 @@ from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
 from ..model import AssetRef
+from ..names import url_path
 from .links import EXTERNAL_URL_RE
 from .locations import replace_inline_rule
 from .state import RenderState, state_of
@@ -189,7 +190,7 @@ def resolve_local_file(state: RenderState, src: str, token: Token | None):
         return None
     target = _output_path(state, PurePosixPath(joined))
     state.assets[joined] = AssetRef(source=joined, target=target)
-    url = posixpath.relpath(str(target), str(state.page_dir))
+    url = url_path(posixpath.relpath(str(target), str(state.page_dir)))
     return url + src[len(path_part):], info, target
 
 
