@@ -56,10 +56,10 @@ class RewriterBase:
         self.out: list[str] = []
         """The rewritten TeX, in pieces."""
         self.stack: list[Frame] = []
-        self.tag: str | None = None
-        """The text of a ``\\tag{…}``, lifted out of the formula."""
         self.operators: dict[str, str] = {}
         """Placeholder operator name -> the operator's real text."""
+        self.classes: dict[str, str] = {}
+        """Placeholder operator name -> the TeX class that spaces it (``rel``, ``bin`` …)."""
 
     def run(self, index: int, end: int) -> None:  # pragma: no cover - defined by Rewriter
         raise NotImplementedError

@@ -19,6 +19,8 @@ def _passthrough(name: str, **extra) -> Env:
 
 _ALIGN = Env(r"\begin{align*}", r"\end{align*}")
 _GATHER = Env(r"{\displaylines{", "}}", columns=False)
+LINES = _GATHER
+"""One centred line per row: what a display with a top-level ``\\\\`` becomes."""
 ENVIRONMENTS: dict[str, Env] = {
     "aligned": Env(_ALIGN.begin, _ALIGN.end, position=True),
     "align": _ALIGN, "align*": _ALIGN, "flalign": _ALIGN, "flalign*": _ALIGN,
@@ -35,8 +37,11 @@ ENVIRONMENTS: dict[str, Env] = {
     "eqnarray*": Env(r"\begin{array}{rcl}", r"\end{array}"),
     "cases": _passthrough("cases"), "dcases": _passthrough("cases"),
     **{name: _passthrough(name) for name in (
-        "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix",
-        "matrix*", "pmatrix*", "bmatrix*", "Bmatrix*", "vmatrix*", "Vmatrix*")},
+        "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix")},
+    # mathtools' starred matrices take a column alignment, [l], [c] or [r], which latex2mathml
+    # reads after the unstarred name (the starred names lost their delimiters).
+    **{f"{name}*": Env(rf"\begin{{{name}}}", rf"\end{{{name}}}") for name in (
+        "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix")},
 }
 """Every environment a formula may use, and what latex2mathml is given instead."""
 
@@ -62,8 +67,15 @@ class EnvironmentRules(RewriterBase):
                     raise self._error(f"unsupported column spec {{{spec}}}", first,
                                       "use only l, c, r and |, one letter per column")
                 begin += "{" + spec + "}"
+        elif env.begin.startswith("\\begin{") and env.begin.count("{") == 1 \
+                and not name.endswith("matrix*"):
+            # latex2mathml reads a leading [..] or {lcr} as column alignment: in
+            # \begin{cases}[x] & y the [x] is the first cell. An empty group takes that place.
+            # (The starred matrices of mathtools do take [l|c|r], as latex2mathml expects.)
+            begin += " {}"
         self.stack.append(Frame("env", self.offsets[index], name, env))
         self.out.append(begin + " ")
+        self.stack[-1].cell_start = len(self.out)
         return after
 
     def _end(self, index: int, end: int) -> int:
@@ -79,8 +91,17 @@ class EnvironmentRules(RewriterBase):
             raise self._unclosed(frame)
         self.stack.pop()
         assert frame.env is not None
+        self._fill_last_cell(frame)
         self.out.append(frame.env.end + " ")
         return after
+
+    def _fill_last_cell(self, frame: Frame) -> None:
+        """latex2mathml drops the last row of a table when its last cell is empty, so
+        ``a & b \\\\ c &`` lost its second row and ``a &= b &`` gave an empty table. A row
+        with cells keeps its empty last cell here; an empty row after a final ``\\\\`` is
+        still dropped, as TeX does."""
+        if frame.row_cells and not "".join(self.out[frame.cell_start:]).strip():
+            self.out.append("{}")
 
     def _environment_name(self, index: int, end: int) -> tuple[str, int]:
         brace = self._skip_space(index + 1, end)
@@ -92,7 +113,8 @@ class EnvironmentRules(RewriterBase):
     def _skip_option(self, index: int, end: int) -> int:
         """Drop an optional ``[t]`` placement argument."""
         after = self._skip_space(index, end)
-        if after + 2 < end and self.texts[after] == "[" and self.texts[after + 2] == "]":
+        if after + 2 < end and self.texts[after] == "[" and self.texts[after + 2] == "]" \
+                and self.texts[after + 1] in ("t", "b", "c"):
             return after + 3
         return index
 
@@ -104,6 +126,8 @@ class EnvironmentRules(RewriterBase):
                               r"write \& for an ampersand, or put the rows in "
                               r"\begin{aligned}…\end{aligned}")
         self.out.append("&")
+        frame.row_cells += 1
+        frame.cell_start = len(self.out)
 
     def _line_break(self, index: int, end: int) -> int:
         self._close_switches()
@@ -113,6 +137,9 @@ class EnvironmentRules(RewriterBase):
                             r"close the \left … \right on each line, or use \big( … \big)",
                             frame.offset)
         self.out.append(r"\\ ")
+        if frame is not None and frame.kind == "env":
+            frame.row_cells = 0
+            frame.cell_start = len(self.out)
         index += 1
         if index < end and self.texts[index] == "*":
             index += 1
@@ -134,8 +161,10 @@ class EnvironmentRules(RewriterBase):
         close = self.closing[brace]
         env = Env("", "", columns=name != r"\displaylines")
         self.out.append("{" + name + "{")
-        self.stack.append(Frame("env", self.offsets[index], name[1:], env))
+        frame = Frame("env", self.offsets[index], name[1:], env, cell_start=len(self.out))
+        self.stack.append(frame)
         self.run(brace + 1, close)
         self.stack.pop()
+        self._fill_last_cell(frame)
         self.out.append("}}")
         return close + 1

@@ -6,12 +6,25 @@ thin space; a body with other characters travels as a placeholder name restored 
 conversion), and ``\limits`` is added before a script of a starred form so its limits sit
 under it. ``\lim``, ``\max``, ``\argmin`` … followed by a script become operators with
 movable limits (they came out as plain subscripts).
+
+TeX spaces a symbol by its class (relation, binary operator, punctuation …), which the
+library lost: ``k: A`` set the colon as a letter with no space (TeX: a relation), and
+``\mathrel{…}`` put markup inside ``<mo>``. A symbol of a known class travels through the
+converter as a placeholder operator name and gets its TeX spacing in :mod:`.polish`; a
+longer body becomes a group between the class's spaces.
 """
 
 from __future__ import annotations
 
 from .base import RewriterBase
-from .vocabulary import LIMIT_OPERATORS, OPERATOR_SPACES, OPERATOR_TEXT_WRAPPERS
+from .vocabulary import (
+    LIMIT_OPERATORS,
+    OPERATOR_SPACES,
+    OPERATOR_TEXT_WRAPPERS,
+    SCRIPT_END,
+    is_symbol,
+    symbol_character,
+)
 
 OPERATOR_MARK = "Dgmathopmark"
 """Prefix of placeholder operator names; the real text is put back after conversion."""
@@ -27,8 +40,53 @@ def letters(number: int) -> str:
             return digits
 
 
+CLASS_SPACING = {
+    "rel": ("0.2778em", "0.2778em"), "bin": ("0.2222em", "0.2222em"),
+    "punct": ("0", "0.1667em"), "colon": ("0", "0.3333em"),
+    "ord": ("0", "0"), "open": ("0", "0"), "close": ("0", "0"),
+}
+"""TeX's spaces (thick 5mu, medium 4mu, thin 3mu) on each side of a symbol of each class."""
+_CLASS_COMMANDS = {r"\mathrel": "rel", r"\mathbin": "bin", r"\mathpunct": "punct",
+                   r"\mathord": "ord", r"\mathopen": "open", r"\mathclose": "close"}
+_CLASS_SPACES = {"rel": (r"\;", r"\;"), "bin": (r"\:", r"\:"), "punct": ("", r"\,")}
+
+
+def _single_symbol(token: str) -> str | None:
+    """The character a lone token stands for, when it is one symbol (``=``, ``\\leq``)."""
+    if len(token) == 1:
+        return None if token in SCRIPT_END or token in "{}\\#" else token
+    return symbol_character(token) if is_symbol(token) else None
+
+
 class OperatorRules(RewriterBase):
-    """Operator names and operators with limits."""
+    """Operator names, operators with limits, and symbols spaced by their TeX class."""
+
+    def _emit_symbol(self, text: str, spacing: str) -> None:
+        """One ``<mo>`` holding ``text``, spaced as TeX spaces a symbol of class ``spacing``."""
+        mark = OPERATOR_MARK + letters(len(self.operators))
+        self.operators[mark] = text
+        self.classes[mark] = spacing
+        self.out.append(r"\operatorname{" + mark + "}")
+
+    def _colon(self, index: int, end: int) -> int:
+        """``:`` is a relation in TeX (``k: A``); ``\\colon`` is punctuation (``f\\colon X``)."""
+        self._emit_symbol(":", "colon" if self.texts[index] == r"\colon" else "rel")
+        return index + 1
+
+    def _math_class(self, index: int, end: int) -> int:
+        """``\\mathrel{…}``, ``\\mathbin{…}`` …: the body spaced as that class of symbol."""
+        spacing = _CLASS_COMMANDS[self.texts[index]]
+        first, last, after = self._argument(index + 1, end, self.texts[index])
+        body = [text for text in self.texts[first:last] if not text.isspace()]
+        symbol = _single_symbol(body[0]) if len(body) == 1 else None
+        if symbol is not None:
+            self._emit_symbol(symbol, spacing)
+            return after
+        before, behind = _CLASS_SPACES.get(spacing, ("", ""))
+        self.out.append(before + "{")
+        self.run(first, last)
+        self.out.append("}" + behind)
+        return after
 
     def _limit_operator(self, index: int, end: int) -> int:
         following = self._skip_space(index + 1, end)

@@ -5,8 +5,11 @@ Checks: the library's entity strings decode, no ``\command`` or raw ``&`` leaked
 text, no script, fraction or root lacks a part, no token element holds markup. Fixes:
 ``mathvariant`` letters become Unicode math letters (Chromium ignores the attribute), ``\big``
 delimiters become stretchy, accents are marked as accents, a few symbols get TeX's class
-(``\infty`` ordinary, ``\pm``/``\implies`` operators, ``\langle`` a fence), and operator names
-get TeX's thin spaces (``<mi>log</mi><mi>p</mi>`` reads "logp").
+(``\infty`` ordinary, ``\pm``/``\implies`` operators, ``\langle`` a fence, ``;`` punctuation),
+capital Greek is upright as in TeX (``<mi>Σ</mi>`` was italic), a period is no operator
+(``b.`` was spaced like ``b . c``), symbols marked with a TeX class get its spaces, two
+relations side by side touch (``:=``), and operator names get TeX's thin spaces
+(``<mi>log</mi><mi>p</mi>`` reads "logp").
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import unicodedata
 from xml.etree import ElementTree
 
 from .errors import MathError
+from .operators import CLASS_SPACING
 from .vocabulary import ACCENTS, RESTORE, STYLED
 
 _ENTITY_RE = re.compile(r"&#x([0-9A-Fa-f]+);")
@@ -28,6 +32,12 @@ _TOKEN_ELEMENTS = frozenset({"mi", "mn", "mo", "mtext", "ms", "mspace"})
 _ORDINARY_SYMBOLS = {"\u221e": None, "\u2205": None, "\u2202": None, "\u2207": "normal"}
 """Symbols TeX treats as ordinary that latex2mathml emits as operators (value: mathvariant)."""
 _UNSPACED = frozenset({"|", "\u2016", "!"})
+_UPRIGHT = frozenset(chr(code) for code in range(0x0391, 0x03AA)) - {"\u03a2"}
+"""Capital Greek (Α … Ω): TeX sets it upright, browsers italicise a one-letter ``<mi>``."""
+_RELATIONS = frozenset("=<>\u2260\u2264\u2265\u2261\u2248\u223c\u2243\u2245\u221d"
+                       "\u2254\u2255\u2208\u2209\u2282\u2283\u2286\u2287\u2192"
+                       "\u2190\u21a6\u21d2\u21d4\u27f9\u27fa\u226a\u226b\u227a\u227b")
+"""Common relations (``=``, ``≤``, ``≈``, ``∈``, ``→`` …), for spacing them against ``:``."""
 
 _ROW_LIKE = frozenset({"mrow", "mtd", "mstyle", "msqrt", "mpadded", "mphantom", "menclose"})
 """Elements that lay their children out in a row (where spacing between them is ours)."""
@@ -35,13 +45,23 @@ _SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover
 _THIN_SPACE = "0.1667em"
 
 
-def polish(root: ElementTree.Element, source: str, operators: dict[str, str]) -> None:
-    """Check the tree for silent failures and fix what browsers would render wrongly."""
+def polish(root: ElementTree.Element, source: str, operators: dict[str, str],
+           classes: dict[str, str] | None = None) -> None:
+    """Check the tree for silent failures and fix what browsers would render wrongly.
+
+    ``operators``: placeholder names -> their text; ``classes``: placeholder names -> the TeX
+    class whose spacing the symbol gets (see :mod:`.operators`).
+    """
+    classes = classes or {}
     for element in root.iter():
         _mark_accent(element)  # before the entity strings are decoded
     for element in root.iter():
+        spacing = classes.get(element.text or "") if element.tag == "mo" else None
         if element.text:
             element.text = _polish_text(element, element.text, source, operators)
+        if spacing is not None:
+            element.set("lspace", CLASS_SPACING[spacing][0])
+            element.set("rspace", CLASS_SPACING[spacing][1])
         if element.tail and element.tail.strip():
             raise MathError("cannot convert this formula", "text outside an element")
         element.tail = None
@@ -65,6 +85,7 @@ def polish(root: ElementTree.Element, source: str, operators: dict[str, str]) ->
             # (browsers would space "|S|!" like "| S | !" as infix operators).
             element.set("lspace", "0")
             element.set("rspace", "0")
+    _join_relations(root)
     _space_operator_names(root)
 
 
@@ -73,7 +94,14 @@ def _classify_symbol(element: ElementTree.Element) -> None:
     text = element.text or ""
     if len(text) != 1 or element.tag not in ("mi", "mo") or element.attrib:
         return
-    if element.tag == "mo" and text in _ORDINARY_SYMBOLS:
+    if element.tag == "mi" and text in _UPRIGHT:
+        element.set("mathvariant", "normal")
+    elif element.tag == "mo" and text == ".":
+        element.set("lspace", "0")  # a period is ordinary in TeX, no operator
+        element.set("rspace", "0")
+    elif element.tag == "mi" and text == ";":
+        element.tag = "mo"  # punctuation: no space before, a thin one after
+    elif element.tag == "mo" and text in _ORDINARY_SYMBOLS:
         element.tag = "mi"
         variant = _ORDINARY_SYMBOLS[text]
         if variant:
@@ -83,6 +111,23 @@ def _classify_symbol(element: ElementTree.Element) -> None:
     elif element.tag == "mi" and unicodedata.category(text) in ("Ps", "Pe"):
         element.tag = "mo"  # ⟨ ⟩ ⌊ ⌋ ...: fences
         element.set("stretchy", "false")
+
+
+def _join_relations(root: ElementTree.Element) -> None:
+    """Two relations side by side touch, as in TeX: ``:=`` is no ``: =``."""
+    for parent in root.iter():
+        children = list(parent)
+        for first, second in zip(children, children[1:], strict=False):
+            if _is_relation(first) and _is_relation(second):
+                first.set("rspace", "0")
+                second.set("lspace", "0")
+
+
+def _is_relation(element: ElementTree.Element) -> bool:
+    if element.tag != "mo":
+        return False
+    return element.text in _RELATIONS or (element.text == ":" and element.get("lspace")
+                                          == CLASS_SPACING["rel"][0])
 
 
 def _operator_name(element: ElementTree.Element) -> ElementTree.Element | None:

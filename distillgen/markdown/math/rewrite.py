@@ -29,7 +29,7 @@ from ...errors import did_you_mean
 from .base import Frame
 from .colours import CSS_COLOURS, mathml_colour
 from .delimiters import DelimiterRules
-from .environments import EnvironmentRules
+from .environments import LINES, EnvironmentRules
 from .errors import MathError
 from .operators import OperatorRules
 from .text import TextRules
@@ -49,6 +49,7 @@ from .vocabulary import (
     SIMPLE_RENAMES,
     SWITCHES,
     TEXT_FONTS,
+    centres_dots,
     is_symbol,
 )
 
@@ -57,8 +58,30 @@ class Rewriter(EnvironmentRules, DelimiterRules, OperatorRules, TextRules):
     """One pass over the tokens: checks the TeX and writes what latex2mathml handles."""
 
     def rewrite(self) -> str:
-        self.run(0, len(self.texts))
+        if self.display and self._breaks_at_top_level():
+            # A browser ignores a line break in a row of math; MathJax (and authors) mean
+            # one centred line per row.
+            frame = Frame("env", 0, "displaylines", LINES)
+            self.stack.append(frame)
+            self.out.append(LINES.begin)
+            self.run(0, len(self.texts))
+            self.stack.pop()
+            self.out.append(LINES.end)
+        else:
+            self.run(0, len(self.texts))
         return "".join(self.out)
+
+    def _breaks_at_top_level(self) -> bool:
+        """Whether a ``\\\\`` stands outside every group, environment and ``\\left``."""
+        depth = 0
+        for text in self.texts:
+            if text in ("{", r"\begin", r"\left"):
+                depth += 1
+            elif text in ("}", r"\end", r"\right"):
+                depth -= 1
+            elif text == r"\\" and depth == 0:
+                return True
+        return False
 
     def run(self, index: int, end: int) -> None:
         """Rewrite tokens ``index .. end``; everything opened in the range closes in it."""
@@ -77,6 +100,8 @@ class Rewriter(EnvironmentRules, DelimiterRules, OperatorRules, TextRules):
                 self._cell_separator(index)
             elif text in ("^", "_"):
                 self._script(index, end)
+            elif text == ":":
+                self._colon(index, end)
             elif text == "$":
                 raise self._error("unescaped $ inside math", index,
                                   r"write \$ for a dollar sign")
@@ -249,19 +274,29 @@ class Rewriter(EnvironmentRules, DelimiterRules, OperatorRules, TextRules):
         return after
 
     def _tag(self, index: int, end: int) -> int:
+        """Dropped: :mod:`.numbering` reads tags and places them."""
         starred = index + 1 < end and self.texts[index + 1] == "*"
-        first, last, after = self._argument(index + 2 if starred else index + 1, end, r"\tag")
+        after = self._argument(index + 2 if starred else index + 1, end, r"\tag")[2]
         if not self.display:
             raise self._error(r"\tag is only allowed in display math", index,
                               "use $$…$$ for a numbered equation")
-        if self.tag is not None:
-            raise self._error(r"only one \tag per formula", index)
-        label = " ".join(self._raw(first, last).split())
-        self.tag = label if starred else f"({label})"
         return after
 
     def _label(self, index: int, end: int) -> int:
-        return self._argument(index + 1, end, r"\label")[2]
+        """Dropped: :mod:`.numbering` reads labels and numbers the equation."""
+        after = self._argument(index + 1, end, r"\label")[2]
+        if not self.display:
+            raise self._error(r"\label is only allowed in display math", index,
+                              "a label names a displayed equation: use $$…$$")
+        return after
+
+    def _dots(self, index: int, end: int) -> int:
+        """amsmath's ``\\dots`` looks at what follows: centred dots before a binary operator
+        or relation (``x + \\dots = y``), low dots otherwise (``x_1, \\dots, x_n``)."""
+        following = self._skip_space(index + 1, end)
+        text = self.texts[following] if following < end else ""
+        self.out.append(r"\dotsb " if centres_dots(text) else r"\dotsc ")
+        return index + 1
 
 
 _HANDLERS: dict[str, Callable[[Rewriter, int, int], int]] = {
@@ -279,4 +314,8 @@ _HANDLERS: dict[str, Callable[[Rewriter, int, int], int]] = {
     r"\operatorname": Rewriter._operator,
     r"\operatornamewithlimits": Rewriter._operator,
     r"\mathop": Rewriter._operator,
+    r"\colon": Rewriter._colon,
+    r"\dots": Rewriter._dots,
+    **dict.fromkeys((r"\mathrel", r"\mathbin", r"\mathpunct", r"\mathord", r"\mathopen",
+                     r"\mathclose"), Rewriter._math_class),
 }

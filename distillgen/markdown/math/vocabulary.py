@@ -9,6 +9,7 @@ test_latex2mathml_pin.py`` can check exactly what we rely on when the library ch
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from latex2mathml import commands as l2m_commands
 from latex2mathml import converter as l2m_converter
@@ -169,6 +170,23 @@ def symbol_character(command: str) -> str:
 def is_symbol(command: str) -> bool:
     """Whether latex2mathml's symbol table knows ``command``."""
     return command in SYMBOLS
+
+
+_LARGE_OPERATORS = frozenset("\u2210\u220f\u2211\u22c0\u22c1\u22c2\u22c3") | frozenset(
+    chr(code) for code in range(0x2A00, 0x2A0D))
+"""∐ ∏ ∑ ⋀ ⋁ ⋂ ⋃ ⨀ … : before these amsmath's ``\\dots`` stays low (integrals centre it)."""
+
+
+def centres_dots(following: str) -> bool:
+    """Whether amsmath's ``\\dots`` before the token ``following`` is ``\\cdots``: before a
+    binary operator, a relation or an integral; not before a comma, a closing delimiter, a
+    large operator or the end."""
+    if following in ("+", "-", "=", "<", ">", "*"):
+        return True
+    if len(following) < 2 or not is_symbol(following):
+        return False
+    char = symbol_character(following)
+    return unicodedata.category(char) == "Sm" and char not in _LARGE_OPERATORS
 
 
 def _known_commands() -> frozenset[str]:
