@@ -19,6 +19,7 @@ from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.math.macros import Macro
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
@@ -38,6 +39,8 @@ class RenderContext:
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
+    macros: Mapping[str, Macro] = field(default_factory=dict)
+    """The site's TeX macros (``macros.tex``), for every post's formulas."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,6 +101,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         page_dir=post.url_path,
         assets_on_disk=context.assets_on_disk,
         post_urls=context.post_urls,
+        macros=context.macros,
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)

@@ -1,43 +1,46 @@
-"""The Markdown dialect: one markdown-it instance with every plugin wired in one place.
+r"""The Markdown dialect: one markdown-it instance with every plugin wired in one place.
 
 The plugins, one syntax each: citations (``@key``, ``[@a; @b]``), sidenotes (footnotes),
-math (``$…$``, ``$$…$$``), figures (images, alone in a paragraph), highlight (fenced code),
-headings (ids and the table of contents). Attributes (``{.l-page}``) come from
-mdit-py-plugins; GFM tables and strikethrough from markdown-it's core.
+math (``$…$``, ``$$…$$``, ``\(…\)``, ``\[…\]``), cross-references (``\eqref{x}``,
+``@eq-x``), figures (images, alone in a paragraph), highlight (fenced code), headings (ids and
+the table of contents). Attributes (``{.l-page}``) come from mdit-py-plugins; GFM tables and
+strikethrough from markdown-it's core.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
 from .citations import citations_plugin
+from .crossref import ResolvingRenderer, crossref_plugin
 from .figures import figures_plugin
 from .headings import headings_plugin
 from .highlight import markdown_highlighter
 from .links import links_plugin
 from .locations import assign_lines
-from .math_plugin import math_plugin
+from .math import Numbering
+from .math_plugin import Converter, math_plugin, prepare_math
 from .sidenotes import sidenotes_plugin
 from .tables import tables_plugin
 
 
-def _default_converter(tex: str, display: bool) -> str:
+def _default_converter(tex: str, display: bool, numbering: Numbering | None) -> str:
     from .math import tex_to_mathml
 
-    return tex_to_mathml(tex, display=display)
+    return tex_to_mathml(tex, display=display, numbering=numbering)
 
 
-def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> MarkdownIt:
+def make_markdown(convert_math: Converter | None = None) -> MarkdownIt:
     """The configured parser and renderer; ``convert_math`` is injectable for tests."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False,
-                                   "highlight": markdown_highlighter})
+                                   "highlight": markdown_highlighter},
+                    renderer_cls=ResolvingRenderer)
     md.enable("strikethrough")
     md.use(tables_plugin)
     md.use(math_plugin, convert=convert_math or _default_converter)
+    md.use(crossref_plugin)
     md.use(citations_plugin)
     md.use(sidenotes_plugin)
     md.use(attrs_plugin)
@@ -47,6 +50,8 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> Mar
     md.use(links_plugin)
     md.use(headings_plugin)
     md.core.ruler.after("inline", "dg_assign_lines", assign_lines)
+    # In document order, notes included (before footnote_tail moves them to the end).
+    md.core.ruler.after("dg_assign_lines", "math_prepare", prepare_math)
     return md
 
 

@@ -34,6 +34,7 @@ from .convert import convert
 from .errors import MathError
 from .numbering import Numbering, explicit_numbering, scan
 from .polish import polish
+from .references import placeholder
 from .rewrite import Rewriter
 from .serialise import escape, serialise
 from .tables import lay_out_tables, number_rows
@@ -90,4 +91,6 @@ def tex_to_mathml(tex: str, *, display: bool, numbering: Numbering | None = None
         ElementTree.fromstring(html if tag is None else f"<p>{html}</p>")
     except ElementTree.ParseError as problem:  # pragma: no cover - a bug in serialise
         raise MathError("cannot convert this formula", f"malformed MathML: {problem}") from None
+    for mark, (style, label) in rewriter.references.items():
+        html = html.replace(f">{mark}<", f">{placeholder(style, label)}<")
     return html

@@ -5,7 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import MathError
+from .references import STYLES
 from .vocabulary import SCRIPT_END, TOKEN_RE
+
+REFERENCE_MARK = "Dgmathrefmark"
+"""Prefix of the text standing for a reference until the MathML is written."""
+
+
+def letters(number: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "ba": placeholder suffixes made of letters only."""
+    digits = ""
+    while True:
+        number, rest = divmod(number, 26)
+        digits = chr(ord("a") + rest) + digits
+        if number == 0:
+            return digits
 
 
 @dataclass(frozen=True)
@@ -60,9 +74,21 @@ class RewriterBase:
         """Placeholder operator name -> the operator's real text."""
         self.classes: dict[str, str] = {}
         """Placeholder operator name -> the TeX class that spaces it (``rel``, ``bin`` …)."""
+        self.references: dict[str, tuple[str, str]] = {}
+        """Placeholder text -> (style, label) of an ``\\eqref``/``\\ref``."""
 
     def run(self, index: int, end: int) -> None:  # pragma: no cover - defined by Rewriter
         raise NotImplementedError
+
+    def reference_mark(self, command: str, first: int, last: int) -> str:
+        """Record a reference whose label is tokens ``first .. last``; its placeholder text."""
+        label = " ".join(self._raw(first, last).split())
+        if not label:
+            raise self._error(f"{command} needs a label in braces", first - 1,
+                              rf"e.g. {command}{{eq:loss}}")
+        mark = REFERENCE_MARK + letters(len(self.references))
+        self.references[mark] = (STYLES[command], label)
+        return mark
 
     def _match_braces(self) -> dict[int, int]:
         """Index of each ``{`` -> index of its ``}``; unbalanced braces are errors."""

@@ -16,7 +16,7 @@ longer body becomes a group between the class's spaces.
 
 from __future__ import annotations
 
-from .base import RewriterBase
+from .base import RewriterBase, letters
 from .vocabulary import (
     LIMIT_OPERATORS,
     OPERATOR_SPACES,
@@ -28,16 +28,6 @@ from .vocabulary import (
 
 OPERATOR_MARK = "Dgmathopmark"
 """Prefix of placeholder operator names; the real text is put back after conversion."""
-
-
-def letters(number: int) -> str:
-    """0 -> "a", 25 -> "z", 26 -> "ba": placeholder suffixes made of letters only."""
-    digits = ""
-    while True:
-        number, rest = divmod(number, 26)
-        digits = chr(ord("a") + rest) + digits
-        if number == 0:
-            return digits
 
 
 CLASS_SPACING = {

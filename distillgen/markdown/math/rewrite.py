@@ -290,6 +290,12 @@ class Rewriter(EnvironmentRules, DelimiterRules, OperatorRules, TextRules):
                               "a label names a displayed equation: use $$…$$")
         return after
 
+    def _reference(self, index: int, end: int) -> int:
+        """``\\eqref{x}``/``\\ref{x}``: a marked ``<mtext>`` the page turns into a link."""
+        first, last, after = self._argument(index + 1, end, self.texts[index])
+        self.out.append(r"\text{" + self.reference_mark(self.texts[index], first, last) + "}")
+        return after
+
     def _dots(self, index: int, end: int) -> int:
         """amsmath's ``\\dots`` looks at what follows: centred dots before a binary operator
         or relation (``x + \\dots = y``), low dots otherwise (``x_1, \\dots, x_n``)."""
@@ -315,6 +321,8 @@ _HANDLERS: dict[str, Callable[[Rewriter, int, int], int]] = {
     r"\operatornamewithlimits": Rewriter._operator,
     r"\mathop": Rewriter._operator,
     r"\colon": Rewriter._colon,
+    r"\eqref": Rewriter._reference,
+    r"\ref": Rewriter._reference,
     r"\dots": Rewriter._dots,
     **dict.fromkeys((r"\mathrel", r"\mathbin", r"\mathpunct", r"\mathord", r"\mathopen",
                      r"\mathclose"), Rewriter._math_class),

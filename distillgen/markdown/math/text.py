@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .base import Frame, RewriterBase
+from .references import STYLES
 from .vocabulary import PROTECT, TEXT_ESCAPES, TEXT_FONTS, TEXT_LIGATURES
 
 
@@ -55,6 +56,11 @@ class TextRules(RewriterBase):
                 self.out.append("}")
                 self.stack.pop()
                 index = close + 1
+                continue
+            if text in STYLES:  # "see \\eqref{x}" inside text
+                flush()
+                first, last, index = self._argument(index + 1, end, text)
+                self.out.append(font + "{" + self.reference_mark(text, first, last) + "}")
                 continue
             if text in TEXT_FONTS:
                 flush()

@@ -89,18 +89,15 @@ SIMPLE_RENAMES = {
 NOT_RENAMES = {"=": r"\neq", "<": r"\nless", ">": r"\ngtr"}
 
 FORBIDDEN = {
-    r"\newcommand": "macro definitions inside a formula are not supported",
-    r"\renewcommand": "macro definitions inside a formula are not supported",
-    r"\def": "macro definitions inside a formula are not supported",
-    r"\DeclareMathOperator": "macro definitions inside a formula are not supported",
+    **dict.fromkeys((r"\newcommand", r"\renewcommand", r"\providecommand", r"\def",
+                     r"\gdef", r"\DeclareMathOperator", r"\require"),
+                    "macro definitions are read before conversion (see macros.py)"),
     r"\newenvironment": "environment definitions inside a formula are not supported",
     r"\href": "links inside math are not supported",
     r"\class": r"\class is not supported",
     r"\style": r"\style is not supported",
     r"\unicode": r"\unicode is not supported; type the character itself",
     r"\verb": r"\verb is not supported in math; use \texttt{…}",
-    r"\eqref": "cross-references are not supported inside math",
-    r"\ref": "cross-references are not supported inside math",
     r"\colorbox": r"\colorbox is not supported (its text loses its spaces)",
     r"\fcolorbox": r"\fcolorbox is not supported (its text loses its spaces)",
     r"\genfrac": r"\genfrac is not supported",
@@ -120,10 +117,6 @@ FORBIDDEN = {
 FORBIDDEN_HINTS = {
     r"\colorbox": r"use \textcolor{colour}{…}",
     r"\genfrac": r"use \frac, \binom or \tfrac",
-    r"\DeclareMathOperator": r"write \operatorname{name} where the operator is used",
-    r"\newcommand": "write the expansion out",
-    r"\def": "write the expansion out",
-    r"\renewcommand": "write the expansion out",
 }
 
 SCRIPT_END = frozenset({"}", "&", "^", "_", "'", "$", r"\\", r"\end", r"\right", r"\middle",
@@ -158,7 +151,8 @@ ACCENTS = frozenset(text for text, _ in l2m_commands.DIACRITICS.values())
 """latex2mathml's accent characters (as entity strings) under \\hat, \\tilde, \\vec, ...."""
 
 HANDLED_HERE = frozenset({r"\mathop", r"\operatornamewithlimits", r"\tag", r"\label",
-                          r"\color", r"\textcolor", r"\not", r"\\", r"\ "})
+                          r"\color", r"\textcolor", r"\not", r"\\", r"\ ", r"\eqref",
+                          r"\ref"})
 """Commands the rewriter handles itself (besides the tables above)."""
 
 
