@@ -29,6 +29,7 @@ from .model import Post
 from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
 from .render import RenderContext
+from .site_macros import load_site_macros
 from .templates import make_environment, template_diagnostics, templates_digest
 
 
@@ -195,6 +196,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     site_bib, local_bibs = load_bibliographies(
         config, posts, diagnostics, Cache(config.cache_path(), "bib") if use_cache else None)
     assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
+    macros, macro_problems = load_site_macros(config.macros_path(), config.macros)
+    diagnostics.extend(macro_problems)
     context = RenderContext(
         entries=dict(site_bib.entries) if site_bib else {},
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
@@ -203,6 +206,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},
+        macros=macros,
     )
     template_problems = template_diagnostics(config.root / "templates")
     if any(d.is_error for d in template_problems):

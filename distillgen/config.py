@@ -22,9 +22,11 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``macros``            ``"macros.tex"``              TeX macros for every post's formulas
+                                                    (``\\newcommand`` …), if the file exists.
 ====================  ============================  ==========================================
 
-The three paths must stay inside the site root, and the output folder may not be the root,
+The paths must stay inside the site root, and the output folder may not be the root,
 nor overlap the content folder or the cache. The default title is a constant rather than the
 folder's name so that the same site builds to the same bytes wherever it is checked out.
 """
@@ -74,6 +76,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    macros: str = "macros.tex"
+    """TeX macro definitions for every post, relative to the root (used if it exists)."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -89,6 +93,9 @@ class SiteConfig:
 
     def bibliography_path(self) -> Path:
         return self.root / self.bibliography
+
+    def macros_path(self) -> Path:
+        return self.root / self.macros
 
     def cache_path(self) -> Path:
         """Beside the output, never inside it: a fresh copy of the site is a cold build."""
@@ -206,6 +213,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "macros": _path,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -213,11 +221,12 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description",
+    "source_dir": "content_dir", "subtitle": "description", "macros_file": "macros",
+    "tex_macros": "macros", "preamble": "macros",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_PATH_KEYS = ("bibliography", "content_dir", "output_dir")
+_PATH_KEYS = ("bibliography", "content_dir", "output_dir", "macros")
 
 
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteConfig:

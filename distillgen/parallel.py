@@ -74,7 +74,8 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
 
 def post_key(post: Post, context: RenderContext) -> str:
     """The render cache key of a post: its parsed source and the settings rendering reads."""
-    settings = (context.citation_style, context.unknown_citation, context.content_dir)
+    settings = (context.citation_style, context.unknown_citation, context.content_dir,
+                sorted(context.macros.items()))
     return digest(code_version(), repr(settings), repr(post))
 
 

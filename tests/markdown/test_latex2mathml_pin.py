@@ -9,8 +9,8 @@ gone).
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 import json
+from collections import defaultdict
 from importlib.metadata import version
 from xml.etree import ElementTree
 
