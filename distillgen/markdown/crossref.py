@@ -3,7 +3,9 @@ theorems, each with a preview card that shows on hover and keyboard focus, witho
 
 Syntax, as LaTeX and Quarto write it:
 
-- ``\eqref{x}`` -> "(1)" and ``\ref{x}`` -> "1", in prose and inside math;
+- ``\eqref{x}`` -> "(1)" and ``\ref{x}`` -> "1", in prose and inside math (where it is the
+  number alone: a formula is read as one whole by assistive technology, which could not
+  reach a link inside it);
 - ``@eq-x`` -> "Equation 1", ``@fig-x`` -> "Figure 1" … (any kind of
   :data:`~.targets.KIND_NAMES`); ``[@fig-x]`` the same, ``[-@fig-x]`` the bare number,
   ``[Fig. @fig-x]`` the given word instead of the kind's, ``[@fig-x, left]`` with a suffix;
@@ -218,8 +220,10 @@ def resolve(html_text: str, state: RenderState, mode: str) -> str:
         return _resolved(state.reference_uses[int(match.group(1))], state, mode)
 
     def math_reference(match: re.Match[str]) -> str:
+        # Inside a formula, the number only: assistive technology reads a formula as one
+        # whole, so a link in it could not be reached (ARIA's math role has no children).
         use = ReferenceUse(html.unescape(match.group(2)), match.group(1))
-        return _resolved(use, state, mode)
+        return _resolved(use, state, "text")
 
     return PLACEHOLDER_RE.sub(math_reference, _USE_RE.sub(use_of, html_text))
 

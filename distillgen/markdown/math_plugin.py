@@ -221,7 +221,9 @@ def _render(token: Token, env, convert: Converter, *, display: bool) -> str:
     # tabindex: a wide equation scrolls sideways and must be reachable by keyboard
     classes = "math-display math-rows" if prepared.rows_numbered else "math-display"
     anchor = "" if prepared.anchor is None or state.in_appendix else f' id="{prepared.anchor}"'
-    element = "div" if token.type == "math_block" else "span"  # a span stays in its paragraph
+    # A span stays in its paragraph (and in a sidenote, itself a span inside one).
+    block = token.type == "math_block" and not (state.in_sidenote and not state.in_appendix)
+    element = "div" if block else "span"
     return f'<{element} class="{classes}"{anchor} tabindex="0">{mathml}</{element}>'
 
 
@@ -237,7 +239,8 @@ def _leave_previews(state: RenderState, prepared: Prepared, convert: Converter) 
     for label in prepared.labels:
         target = state.targets.get(label)
         if target is not None and not target.preview_html:
-            target.preview_html = '<span class="math-display">' + _convert(
+            classes = "math-display math-rows" if prepared.rows_numbered else "math-display"
+            target.preview_html = f'<span class="{classes}">' + _convert(
                 convert, prepared, True, without_ids=True) + "</span>"
 
 
