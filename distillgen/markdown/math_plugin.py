@@ -100,9 +100,25 @@ def prepare_math(state: StateCore) -> None:
         if token.type in MATH_TOKENS:
             token.meta = {**(token.meta or {}), PREPARED: _prepare(token, parent, macros,
                                                                    render_state)}
-    for token in state.tokens:
+    for index, token in enumerate(state.tokens):
         if token.type == "inline" and token.children:
             _bind_trailing_punctuation(token.children)
+            if index and state.tokens[index - 1].type == "paragraph_open":
+                _drop_if_only_definitions(state.tokens, index)
+
+
+def _drop_if_only_definitions(tokens: list[Token], index: int) -> None:
+    """A paragraph holding nothing but macro definitions (``$\\def\\E{…}$`` lines) shows
+    nothing: no empty paragraph either."""
+    children = tokens[index].children or []
+    shown = [child for child in children if not (
+        child.type in ("softbreak", "hardbreak")
+        or (child.type == "text" and not child.content.strip())
+        or (child.type in MATH_TOKENS and (child.meta or {}).get(PREPARED) is not None
+            and child.meta[PREPARED].empty))]
+    if children and not shown and tokens[index + 1].type == "paragraph_close":
+        tokens[index - 1].hidden = tokens[index + 1].hidden = True
+        tokens[index].children = []
 
 
 def _prepare(token: Token, parent: Token | None, macros: dict[str, Macro],
@@ -256,8 +272,9 @@ def _location(state: RenderState, token: Token, parent: Token | None,
     start = state.location(token, parent)
     raw = token.content
     leading = len(raw) - len(raw.lstrip())
-    # Inline math starts after its "$"/"\("; a block's content after "$$" on its first line.
-    opening = len(token.markup or "$")
+    # Inline math starts after its "$"/"\("; a block's content after "$$" on its first line
+    # (an environment written without delimiters at its \begin).
+    opening = 0 if token.info == "environment" else len(token.markup or "$")
     before = raw[: leading + (offset or 0)]
     newlines = before.count("\n")
     if newlines == 0:

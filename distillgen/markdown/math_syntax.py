@@ -10,7 +10,8 @@ r"""Where math is in a post: the parse rules for ``$…$``, ``$$…$$``, ``\(…
   braces or a line break), so an escaped ``\[1\]`` stays brackets.
 - Display math on lines of its own (``$$`` or ``\[`` starting a block, the closing delimiter
   ending a line) is a block. Quarto's ``{#eq-x}`` after the closing delimiter labels it, in a
-  block or inline.
+  block or inline. So is an ``equation``, ``align``, ``gather`` or ``multline`` environment
+  written without delimiters, as MathJax (and al-folio's example post) lets authors write it.
 - Display math inside a paragraph stays in the paragraph (``<math display="block">`` is
   phrasing content), and its lines are never read as Markdown: a ``=`` or ``-`` line inside
   ``$$ … $$`` made the line above a heading, a ``- x`` line started a list.
@@ -26,6 +27,7 @@ from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
 from .locations import recording_offsets
+from .math.numbering import NUMBERING_ENVIRONMENTS
 
 _LABEL_RE = re.compile(r"[ \t]*\{#([^\s{}]+)\}")
 """Quarto's label after display math: ``$$ … $$ {#eq-black-scholes}``."""
@@ -34,6 +36,7 @@ _CLOSING_LINE_RE = {
     "\\[": re.compile(r"\\\](?:[ \t]*\{#([^\s{}]+)\})?[ \t]*$"),
 }
 _LOOKS_LIKE_MATH_RE = re.compile(r"[\\^_={}<>|\n]")
+_BEGIN_RE = re.compile(r"\\begin\{([a-z]+\*?)\}")
 _dollar_rule = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
 
 
@@ -116,6 +119,9 @@ def display_block(state: StateBlock, startLine: int, endLine: int, silent: bool)
         return False
     start = state.bMarks[startLine] + state.tShift[startLine]
     first = state.src[start:state.eMarks[startLine]]
+    environment = _BEGIN_RE.match(first)
+    if environment is not None and environment.group(1) in NUMBERING_ENVIRONMENTS:
+        return _environment_block(state, startLine, endLine, silent, environment.group(1))
     opening = first[:2]
     if opening not in _CLOSING_LINE_RE:
         return False
@@ -144,6 +150,33 @@ def display_block(state: StateBlock, startLine: int, endLine: int, silent: bool)
     token.map = [startLine, line + 1]
     if found.group(1):
         token.meta = {"dg_label": found.group(1)}
+    state.line = line + 1
+    return True
+
+
+def _environment_block(state: StateBlock, startLine: int, endLine: int, silent: bool,
+                       name: str) -> bool:
+    """``\\begin{equation}`` … ``\\end{equation}`` on lines of their own, without dollars."""
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    closing = rf"\end{{{name}}}"
+    line = startLine
+    while True:
+        text = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]].rstrip()
+        if text.endswith(closing):
+            break
+        if closing in text:
+            return False
+        line += 1
+        if line >= endLine or state.isEmpty(line):
+            return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = _content(state, startLine, start, line,
+                             state.src.rindex(closing, 0, state.eMarks[line]) + len(closing))
+    token.info = "environment"
+    token.map = [startLine, line + 1]
     state.line = line + 1
     return True
 
