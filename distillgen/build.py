@@ -203,6 +203,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
         citation_style=config.citation_style,
         unknown_citation=config.unknown_citation,
+        smart_punctuation=config.smart_punctuation,
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},

@@ -24,6 +24,8 @@ key                   default                       meaning
                                                     ``0`` means every post.
 ``macros``            ``"macros.tex"``              TeX macros for every post's formulas
                                                     (``\\newcommand`` …), if the file exists.
+``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
+                                                    in the text (never in code or math).
 ====================  ============================  ==========================================
 
 The paths must stay inside the site root, and the output folder may not be the root,
@@ -78,6 +80,8 @@ class SiteConfig:
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
     macros: str = "macros.tex"
     """TeX macro definitions for every post, relative to the root (used if it exists)."""
+    smart_punctuation: bool = True
+    """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -194,6 +198,13 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValue(f"`{key}` must be true or false, not {_toml_kind(value)}",
+                        f"write {key} = true or {key} = false")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -214,6 +225,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "output_dir": _path,
     "feed_limit": _count,
     "macros": _path,
+    "smart_punctuation": _flag,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -221,8 +233,9 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description", "macros_file": "macros",
-    "tex_macros": "macros", "preamble": "macros",
+    "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
+    "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
+    "macros_file": "macros", "tex_macros": "macros", "preamble": "macros",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
@@ -236,7 +249,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     """
     root = Path(root).resolve()
     diagnostics: list[Diagnostic] = []
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     where: dict[str, SourceLocation | None] = {}
     config_file = root / CONFIG_FILE
     if config_file.is_file():

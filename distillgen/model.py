@@ -107,6 +107,8 @@ class RenderedPost:
     post: Post
     html: str
     """The article body HTML (sidenotes in place, no appendix)."""
+    appendix_html: str = ""
+    """Blocks the author moved to the appendix (``::: {.appendix}``, ``{.appendix}`` sections)."""
     toc: tuple[TocEntry, ...] = ()
     citations: tuple[str, ...] = ()
     """Cited keys, in order of first citation."""

@@ -17,9 +17,11 @@ from markdown_it.token import Token
 
 from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
+from .markdown.appendix import render_appendix
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
 from .markdown.math.macros import Macro
+from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
@@ -41,11 +43,13 @@ class RenderContext:
     """Source path -> page folder of every post, for links between posts."""
     macros: Mapping[str, Macro] = field(default_factory=dict)
     """The site's TeX macros (``macros.tex``), for every post's formulas."""
+    smart_punctuation: bool = True
+    """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
 
-@functools.lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return make_markdown()
+@functools.lru_cache(maxsize=2)
+def _markdown(smart_punctuation: bool = True) -> MarkdownIt:
+    return make_markdown(smart_punctuation=smart_punctuation)
 
 
 def lookup_for(post: Post, context: RenderContext):
@@ -78,7 +82,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     """Render a post's body, notes, bibliography and table of contents, and with ``feed``
     also the copy for feed readers (skipped for posts the feed does not carry: it costs a
     second rendering pass)."""
-    md = md or _markdown()
+    md = md or _markdown(context.smart_punctuation)
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
 
@@ -105,7 +109,9 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)
+    render_previews(md, tokens, env)
     body_html = md.renderer.render(tokens, md.options, env)
+    appendix_html = render_appendix(md, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
     feed_html = _feed_html(md, tokens, env, state, lookup) if feed else ""
@@ -118,6 +124,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     return RenderedPost(
         post=post,
         html=body_html,
+        appendix_html=appendix_html,
         toc=toc,
         citations=tuple(state.cited),
         bibliography_html=bibliography,
@@ -142,11 +149,14 @@ def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState, loo
     state.for_feed = True
     try:
         body = md.renderer.render(tokens, md.options, env)
+        appendix = render_appendix(md, env)
         notes = render_appendix_notes(md, env)
     finally:
         state.for_feed = False
         del state.diagnostics[diagnostics_before:]  # already reported by the page render
     parts = [body]
+    if appendix:
+        parts.append(appendix)
     if notes:
         parts.append("<h2>Notes</h2>\n<ol>")
         parts += [f'<li value="{number}">{note}</li>' for number, note in notes]
