@@ -223,12 +223,6 @@ _ALL = (
 
         Add the closing `:::` after the div's last line.
         """),
-    _code("duplicate-id", "warning", "two figures, tables, sections or theorems share an id", """
-        Cross-references name their target by its id (`{#fig-loss}`), so each may be used
-        once per post. The first element keeps it.
-
-        Rename one of them.
-        """),
     _code("distill-tag", "warning", "a Distill or al-folio tag is converted to native syntax", """
         Posts written for Distill or al-folio build unchanged: `<d-cite key="a">` becomes a
         citation, `<d-footnote>` a sidenote, `<d-math>` MathML, `<d-code>` highlighted

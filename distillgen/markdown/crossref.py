@@ -45,6 +45,11 @@ _KIND_RE = re.compile("(" + "|".join(KIND_NAMES) + ")-", re.IGNORECASE)
 _TEX_REFERENCE_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
 _USE_RE = re.compile("\x02u([0-9]+)\x03")
 _ID_ATTRIBUTE_RE = re.compile(r'\s(?:id|aria-describedby)="[^"]*"')
+_BLOCK_TAG_RE = re.compile(
+    r"<(/?)(address|article|aside|blockquote|caption|details|div|dl|dd|dt|figcaption|figure|"
+    r"h[1-6]|header|hr|li|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)"
+    r"\b([^>]*)>", re.IGNORECASE)
+_CLASS_RE = re.compile(r'\sclass="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,29 @@ def _resolved(use: ReferenceUse, state: RenderState, mode: str) -> str:
         return f"{link}>{text}</a>"
     card_id = state.next_id("xref-card")
     title = html.escape(reference_text(target, ReferenceUse(use.label, "name")))
-    preview = resolve(_ID_ATTRIBUTE_RE.sub("", target.preview_html), state, "link")
+    preview = resolve(phrasing(_ID_ATTRIBUTE_RE.sub("", target.preview_html)), state, "link")
     return (f'<span class="xref">{link} aria-describedby="{card_id}">{text}</a>'
             f'<span class="xref-card" id="{card_id}" role="tooltip">'
             f'<span class="xref-card-title">{title}</span>{preview}</span></span>')
+
+
+def phrasing(preview: str) -> str:
+    """A preview as phrasing content: the card sits inside a paragraph, where a ``<figure>``,
+    ``<p>`` or ``<div>`` would end the paragraph (the HTML parser closes it) and a
+    ``<caption>`` outside its table would vanish. Each block element becomes a ``<span>``
+    with the classes ``xref-block xref-TAG`` (and its own), which the theme lays out."""
+
+    def span(match: re.Match[str]) -> str:
+        closing, tag, attributes = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            return "</span>"
+        classes = f"xref-block xref-{tag}"
+        own = _CLASS_RE.search(attributes)
+        if own:
+            classes += " " + own.group(1)
+            attributes = attributes[:own.start()] + attributes[own.end():]
+        attributes = attributes.rstrip("/").rstrip()
+        opening = f'<span class="{classes}"{attributes}>'
+        return opening + "</span>" if tag == "hr" else opening
+
+    return _BLOCK_TAG_RE.sub(span, preview)

@@ -106,10 +106,13 @@ def test_each_numbered_row_carries_its_number_on_its_own_line(open_page):
 
 def test_references_link_to_their_equations(open_page):
     page = open_page(MATH_POST).page
-    links = page.evaluate("""() => [...document.querySelectorAll('.d-body .xref-link')]
+    links = page.evaluate("""() => [...document.querySelectorAll('.d-body .xref > .xref-link')]
         .map(a => [a.textContent, a.getAttribute('href'),
                    !!document.getElementById(a.getAttribute('href').slice(1))])""")
-    assert [text for text, _, _ in links] == ["Equation\u00a01", "(2)", "(3)", "2", "1"]
+    assert [text for text, _, _ in links] == [
+        "Equation\u00a01", "(2)", "(3)", "2", "1",
+        "Figure\u00a01", "1", "Table\u00a01", "1", "Theorem\u00a01", "1", "Section\u00a03", "3",
+        "Equation\u00a01"]
     assert all(found for _, _, found in links), links
     # Inside a formula a reference is its number alone (a link there is out of reach).
     in_math = page.evaluate("[...document.querySelectorAll('.d-body > p mtext')]"
@@ -121,16 +124,22 @@ def test_references_link_to_their_equations(open_page):
 def test_a_reference_card_previews_its_equation_on_hover_and_focus(open_page, how):
     page = open_page(MATH_POST).page
     count = page.locator(".d-body .xref").count()
-    assert count == 5
+    assert count == 14
     for index in range(count):
         reference = page.locator(".d-body .xref").nth(index)
-        card = reference.locator(".xref-card")
-        link = reference.locator(".xref-link")
+        card = reference.locator("> .xref-card")
+        link = reference.locator("> .xref-link")
         assert not card.is_visible()
         link.scroll_into_view_if_needed()
         link.hover() if how == "hover" else link.focus()
         assert card.is_visible(), index
-        assert card.locator("math").count() == 1
+        kind = link.get_attribute("href")[1:4]
+        if kind == "eq-":
+            assert card.locator("math").count() == 1
+        elif kind == "fig":
+            assert card.locator("img").count() == 1
+        else:
+            assert card.inner_text().strip()
         card_box, body = card.bounding_box(), box(page, ".d-body")
         assert body.left - 1 <= card_box["x"]
         assert card_box["x"] + card_box["width"] <= body.right + 1

@@ -19,7 +19,8 @@ TARGETS = [
            "</figcaption></figure>"),
     Target("tbl", "tbl-runs", "tbl-runs", "2", 4, "<p>Table 2: Runs</p>"),
     Target("sec", "sec-method", "sec-method", "3.1", 5, "<p>The method</p>"),
-    Target("thm", "thm-main", "thm-main", "1", 6, "<p><strong>Theorem 1</strong> All is well.</p>"),
+    Target("thm", "thm-main", "thm-main", "1", 6,
+           '<div class="theorem"><p><strong>Theorem 1</strong> All is well.</p></div>'),
     Target("lem", "lem-aux", "lem-aux", "4", 7, ""),
 ]
 
@@ -54,9 +55,17 @@ def test_every_kind_renders_its_name_and_number(written: str, text: str) -> None
 def test_a_card_previews_the_target_without_its_ids() -> None:
     html, _ = render("See @fig-lattice.")
     card = html[html.index('<span class="xref-card"'):]
-    assert "<figcaption>Figure 1: A lattice</figcaption>" in card
+    # Phrasing content only: the card sits inside a paragraph.
+    assert '<span class="xref-block xref-figcaption">Figure 1: A lattice</span>' in card
+    assert "<figure" not in card and "<p>" not in card
     assert 'id="img-1"' not in card and 'id="xref-card-1"' in card
     assert '<span class="xref-card-title">Figure\u00a01</span>' in card
+
+
+def test_block_elements_of_a_preview_become_spans_keeping_their_classes() -> None:
+    html, _ = render("See @thm-main.")
+    assert ('<span class="xref-block xref-div theorem"><span class="xref-block xref-p">'
+            "<strong>Theorem 1</strong> All is well.</span></span>") in html
 
 
 def test_a_target_without_a_preview_is_a_plain_link() -> None:

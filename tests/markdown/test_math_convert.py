@@ -744,3 +744,8 @@ def test_math_class_commands_around_a_construct_keep_it() -> None:
     body = convert(r"a \mathrel{\overset{\text{def}}{=}} b")
     assert find_all(body, "mover") and [s.get("width") for s in find_all(body, "mspace")] == [
         "0.278em", "0.278em"]
+
+
+def test_a_slash_is_no_operator() -> None:
+    (_, slash, _) = list(convert("1/n"))
+    assert slash.text == "/" and (slash.get("lspace"), slash.get("rspace")) == ("0", "0")

@@ -6,10 +6,10 @@ text, no script, fraction or root lacks a part, no token element holds markup. F
 ``mathvariant`` letters become Unicode math letters (Chromium ignores the attribute), ``\big``
 delimiters become stretchy, accents are marked as accents, a few symbols get TeX's class
 (``\infty`` ordinary, ``\pm``/``\implies`` operators, ``\langle`` a fence, ``;`` punctuation),
-capital Greek is upright as in TeX (``<mi>Σ</mi>`` was italic), a period is no operator
-(``b.`` was spaced like ``b . c``), symbols marked with a TeX class get its spaces, two
-relations side by side touch (``:=``), and operator names get TeX's thin spaces
-(``<mi>log</mi><mi>p</mi>`` reads "logp").
+capital Greek is upright as in TeX (``<mi>Σ</mi>`` was italic), a period or slash is no
+operator (``b.`` was spaced like ``b . c``, ``1/n`` like ``1 / n``), symbols marked with a
+TeX class get its spaces, two relations side by side touch (``:=``), and operator names get
+TeX's thin spaces (``<mi>log</mi><mi>p</mi>`` reads "logp").
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def _classify_symbol(element: ElementTree.Element) -> None:
         return
     if element.tag == "mi" and text in _UPRIGHT:
         element.set("mathvariant", "normal")
-    elif element.tag == "mo" and text == ".":
-        element.set("lspace", "0")  # a period is ordinary in TeX, no operator
+    elif element.tag == "mo" and text in "./":
+        element.set("lspace", "0")  # a period and a slash are ordinary in TeX, no operators
         element.set("rspace", "0")
     elif element.tag == "mi" and text == ";":
         element.tag = "mo"  # punctuation: no space before, a thin one after
