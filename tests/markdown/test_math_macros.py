@@ -156,3 +156,11 @@ def test_expansion_is_bounded() -> None:
         table, where)
     with pytest.raises(MathError, match="never stops expanding"):
         expand(r"\q", table, where)
+
+
+def test_a_macro_expanding_to_too_much_stops() -> None:
+    table: dict[str, Macro] = {}
+    expand(r"\newcommand{\a}{" + "x" * 5000 + "}" + r"\newcommand{\b}{\a\a\a\a\a\a\a\a\a\a}"
+           r"\newcommand{\c}{\b\b\b\b\b\b\b\b\b\b}", table, where)
+    with pytest.raises(MathError, match="expands to more than"):
+        expand(r"\c", table, where)

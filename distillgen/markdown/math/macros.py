@@ -29,6 +29,8 @@ MAX_DEPTH = 64
 """Nested expansions before a macro counts as recursive."""
 MAX_EXPANSIONS = 20_000
 """Expansions in one formula before it counts as runaway."""
+MAX_TOKENS = 200_000
+"""Tokens one formula may expand to."""
 
 EXTENSIONS = frozenset({
     r"\argmax", r"\argmin", r"\plim", r"\bm", r"\bold", r"\Bbb", r"\bra", r"\ket",
@@ -122,6 +124,9 @@ def expand(tex: str, macros: MutableMapping[str, Macro],
             raise MathError(f"{text} never stops expanding",
                             f"its definition at {macro.where} uses itself, directly or "
                             "through another macro", offset)
+        if len(out) + len(work) > MAX_TOKENS:
+            raise MathError(f"{text} expands to more than {MAX_TOKENS} tokens",
+                            f"see its definition at {macro.where}", offset)
         arguments = _arguments(macro, offset, work)
         work.extendleft(reversed(_substitute(macro, arguments, offset, depth + 1)))
     return _joined(out, defines)
