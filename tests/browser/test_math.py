@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import CHECK, NARROW, WIDE, box
+from browser_support import CHECK, EXAMPLE, NARROW, WIDE, box
 
 from distillgen.markdown.math import tex_to_mathml
 
@@ -90,6 +90,15 @@ def test_equation_numbers_stand_at_the_right_edge_of_the_text_column(open_page, 
     assert [text for text, _ in numbers] == ["(1)", "(2)", "(3)"]
     for text, right in numbers:
         assert abs(right - body.right) <= 2, (text, right, body.right)
+
+
+def test_a_number_too_wide_for_its_line_moves_below_in_view(open_page):
+    page = open_page(f"{EXAMPLE}/blog/gradients-relevance-and-deeplift/", viewport=NARROW).page
+    display = box(page, "#eq-integrated-gradients")
+    number = box(page, "#eq-integrated-gradients > .math-tag")
+    formula = box(page, "#eq-integrated-gradients > math")
+    assert number.right <= display.right + 1, "the number must not scroll out of view"
+    assert number.top >= formula.bottom - 1, "it stands on the line below the formula"
 
 
 def test_each_numbered_row_carries_its_number_on_its_own_line(open_page):
