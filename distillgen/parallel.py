@@ -76,7 +76,7 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
 def post_key(post: Post, context: RenderContext) -> str:
     """The render cache key of a post: its parsed source and the settings rendering reads."""
     settings = (context.citation_style, context.unknown_citation, context.content_dir,
-                context.smart_punctuation)
+                context.smart_punctuation, sorted(context.macros.items()))
     return digest(code_version(), repr(settings), repr(post))
 
 

@@ -20,6 +20,7 @@ from .markdown import make_markdown
 from .markdown.appendix import render_appendix
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.math.macros import Macro
 from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
@@ -40,6 +41,8 @@ class RenderContext:
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
+    macros: Mapping[str, Macro] = field(default_factory=dict)
+    """The site's TeX macros (``macros.tex``), for every post's formulas."""
     smart_punctuation: bool = True
     """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
@@ -103,6 +106,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,
         post_urls=context.post_urls,
+        macros=context.macros,
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)
