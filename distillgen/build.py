@@ -231,7 +231,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         prune_cache(config.cache_path(), cache_keep)
     site = assemble_site(rendered, include_drafts=include_drafts)
     copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
-    post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)}
+    post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)
+                  if page is not None}  # None only for a post with errors, and there are none
     try:
         plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
                            post_pages)

@@ -227,7 +227,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     """
     root = Path(root).resolve()
     diagnostics: list[Diagnostic] = []
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     where: dict[str, SourceLocation | None] = {}
     config_file = root / CONFIG_FILE
     if config_file.is_file():
@@ -241,7 +241,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     return SiteConfig(root=root, **values)
 
 
-def _read_file(config_file: Path, values: dict[str, str],
+def _read_file(config_file: Path, values: dict[str, Any],
                where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     try:
         data = config_file.read_bytes()
@@ -265,7 +265,7 @@ def _read_file(config_file: Path, values: dict[str, str],
                 diagnostics)
 
 
-def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, str],
+def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, Any],
             where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     """Validate one setting; record it, or record why not."""
     check = _CHECKS.get(key)
@@ -282,7 +282,7 @@ def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[
         diagnostics.append(error("bad-config", bad.message, location, bad.hint))
 
 
-def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLocation | None],
+def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLocation | None],
                  diagnostics: list[Diagnostic]) -> None:
     """Keep every path inside the root (defaults too: a folder may be a link), normalised, and
     the output clear of everything else."""

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from .assemble import Site
+from .bibliography import Entry
 from .errors import Diagnostic, SourceLocation, warning
 from .markdown.links import EXTERNAL_URL_RE
 
@@ -69,7 +70,7 @@ def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
     return problems
 
 
-def unused_entries(site: Site, entries: Mapping[str, object]) -> list[Diagnostic]:
+def unused_entries(site: Site, entries: Mapping[str, Entry]) -> list[Diagnostic]:
     """A warning per bibliography entry no published post cites (``distillgen check``)."""
     cited = {key for post in site.posts for key in post.citations}
     return [warning("unused-bib-entry", f"`{key}` is never cited", entry.location)

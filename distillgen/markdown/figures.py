@@ -116,7 +116,7 @@ def render_image(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     return tag
 
 
-def resolve_local_file(state: RenderState, src: str, token: Token):
+def resolve_local_file(state: RenderState, src: str, token: Token | None):
     """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
 
     Returns None for external URLs and for files that are missing or outside the site (both

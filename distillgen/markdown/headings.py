@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 
@@ -36,11 +37,13 @@ def _toc_children(children: list[Token]) -> list[Token]:
 def table_of_contents(md: MarkdownIt, tokens: list[Token], env) -> tuple[TocEntry, ...]:
     """Every h2/h3 of the body, with its id and inline HTML (math kept)."""
     entries = []
+    renderer = md.renderer
+    assert isinstance(renderer, RendererHTML)  # the only renderer make_markdown sets up
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or int(token.tag[1]) not in TOC_LEVELS:
             continue
         inline = tokens[index + 1]
-        inner = md.renderer.renderInline(_toc_children(inline.children or []), md.options, env)
+        inner = renderer.renderInline(_toc_children(inline.children or []), md.options, env)
         entries.append(TocEntry(level=int(token.tag[1]), anchor=str(token.attrGet("id")),
                                 html=inner.strip()))
     return tuple(entries)

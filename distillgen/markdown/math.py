@@ -68,6 +68,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -355,6 +356,7 @@ def _known_commands() -> frozenset[str]:
     """Every command name latex2mathml converts, plus the ones rewritten here."""
     names = {name for name in SYMBOLS if name.startswith("\\")}
     for value in vars(l2m_commands).values():
+        values: Iterable[object]
         if isinstance(value, str):
             values = (value,)
         elif isinstance(value, tuple | dict | frozenset | set | list):
@@ -1070,8 +1072,9 @@ def _classify_symbol(element: ElementTree.Element) -> None:
         return
     if element.tag == "mo" and text in _ORDINARY_SYMBOLS:
         element.tag = "mi"
-        if _ORDINARY_SYMBOLS[text]:
-            element.set("mathvariant", _ORDINARY_SYMBOLS[text])
+        variant = _ORDINARY_SYMBOLS[text]
+        if variant:
+            element.set("mathvariant", variant)
     elif element.tag == "mi" and text != "\u00ac" and unicodedata.category(text) == "Sm":
         element.tag = "mo"  # ±, ⟹, ⟂, ⧵ ...: relations and operators, spaced as such
     elif element.tag == "mi" and unicodedata.category(text) in ("Ps", "Pe"):
