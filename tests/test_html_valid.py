@@ -19,6 +19,8 @@ import pytest
 from tests.corpus import formulas
 from tests.hostile.sitekit import copy_example_site, run_build, write_files
 
+pytestmark = pytest.mark.slow
+
 TOUR = r"""---
 title: 'A tour of the dialect: $\alpha$, notes & tables'
 description: Every construct the Markdown dialect has, on one page.

@@ -36,6 +36,7 @@ from tests.hostile.sitekit import (
     write_files,
 )
 
+pytestmark = pytest.mark.slow
 POSTS = 300
 KILLS = 12
 WRITE_PHASE = 0.8
