@@ -26,6 +26,7 @@ from tests.hostile.sitekit import (
     write_files,
 )
 
+pytestmark = pytest.mark.slow  # whole sites built six times
 POSTS = 40
 
 
