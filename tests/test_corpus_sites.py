@@ -12,6 +12,7 @@ import pytest
 from distillgen.bibliography import load_bibliography
 from distillgen.build import build
 from tests.corpus import BIB_FILES, formulas
+from tests.corpus import HERE as CORPUS  # noqa: F401 (the name tests used)
 
 
 @pytest.mark.parametrize("bib", BIB_FILES, ids=[b.stem[:40] for b in BIB_FILES])

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distillgen.markdown.math import MathError, tex_to_mathml
+from tests.corpus import FORMULAS_FILE as FORMULAS  # noqa: F401 (the name tests used)
 from tests.corpus import formula, formulas
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "gen_corpus.py"
