@@ -15,6 +15,7 @@ from .model import AssetInfo
 MEDIA_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff",
     ".mp4", ".webm", ".ogg", ".mp3", ".wav", ".pdf", ".csv", ".json", ".txt", ".zip",
+    ".apng", ".mov", ".m4v", ".ogv", ".vtt", ".html", ".htm", ".js", ".mjs", ".css",
 })
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-packages"})
 
@@ -47,18 +48,25 @@ def walk_tree(root: Path, skip: Iterable[Path] = (),
             yield here / name
 
 
-def walk_files(root: Path, skip: Iterable[Path] = ()) -> list[str]:
-    """Site-relative paths of the media files under root (not hidden, not links)."""
+def walk_files(root: Path, skip: Iterable[Path] = (),
+               content: Path | None = None) -> list[str]:
+    """Site-relative paths of the media files under root (not hidden, not links), and of
+    every other file under ``content`` but Markdown (a page bundle's scripts, data, pages)."""
     root = Path(root).absolute()
+    inside = Path(content).absolute() if content is not None else None
     return [path.relative_to(root).as_posix() for path in walk_tree(root, skip)
-            if not path.name.startswith(".") and path.suffix.lower() in MEDIA_SUFFIXES
-            and not path.is_symlink()]
+            if not path.name.startswith(".") and not path.is_symlink()
+            and (path.suffix.lower() in MEDIA_SUFFIXES
+                 or (inside is not None and path.is_relative_to(inside)
+                     and path.suffix.lower() != ".md"))]
 
 
-def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
-    """Every media file under the site root, with pixel sizes for images."""
+def index_assets(root: Path, skip: Iterable[Path] = (),
+                 content: Path | None = None) -> dict[str, AssetInfo]:
+    """Every media file under the site root (and every file of the content folder), with
+    pixel sizes for images."""
     index = {}
-    for relative in walk_files(root, skip):
+    for relative in walk_files(root, skip, content):
         path = root / relative
         width = height = None
         if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors, manifest
+from .advice import base_url_warning, missing_bibliography
 from .assemble import Site, assemble_site, newest_first
 from .assets import index_assets, site_asset_files
 from .bibliography import Bibliography
@@ -26,8 +27,10 @@ from .fingerprint import code_version
 from .front_matter import parse_post
 from .linkcheck import check_links, unused_entries
 from .model import Post
+from .pages import SiteInfo, menu_digest, menu_items
 from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
+from .publications import all_files, load_publications, publications_digest
 from .render import RenderContext
 from .templates import make_environment, template_diagnostics, templates_digest
 
@@ -49,15 +52,16 @@ class BuildResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def page_key(config: SiteConfig) -> str:
-    """Everything besides the post that its page depends on: settings and templates."""
+def page_key(config: SiteConfig, *more: str) -> str:
+    """Everything besides the post that its page depends on: settings and templates (and
+    ``more``: the menu, the publication lists)."""
 
-    return digest(config.fingerprint(), templates_digest(config.root / "templates"))
+    return digest(config.fingerprint(), templates_digest(config.root / "templates"), *more)
 
 
 def feed_sources(config: SiteConfig, posts: list[Post]) -> frozenset[str]:
     """The posts ``feed.xml`` will carry in full: the newest ``feed_limit`` ones."""
-    newest = sorted(posts, key=newest_first)
+    newest = sorted((p for p in posts if not p.is_page), key=newest_first)
     return frozenset(p.source_path for p in newest[: config.feed_limit or len(newest)])
 
 
@@ -160,11 +164,14 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
           write: bool = True, strict: bool = False, use_cache: bool = True,
           workers: int | None = None, report_unused: bool = False,
           progress: Callable[[int, int], None] | None = None,
-          overrides: Mapping[str, Any] | None = None) -> BuildResult:
+          overrides: Mapping[str, Any] | None = None,
+          deploy_warnings: bool = False) -> BuildResult:
     """Build the site at ``root``; write it only when there is no error.
 
     ``report_unused`` adds a warning per bibliography entry no post cites (for ``check``);
-    ``progress`` is told (posts rendered, posts to render) as rendering advances.
+    ``progress`` is told (posts rendered, posts to render) as rendering advances;
+    ``deploy_warnings`` warns about settings that only matter once the site is published
+    (a local ``base_url``), for ``build`` and ``check`` but not the dev server.
     """
     started = time.perf_counter()
     result = BuildResult()
@@ -176,7 +183,8 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     result.config = config
     diagnostics = result.diagnostics
     out_dir = (output or config.output_path()).absolute()
-    options = (include_drafts, strict, str(out_dir.absolute()))
+    options = (include_drafts, strict, str(out_dir.absolute()), deploy_warnings,
+               sorted((overrides or {}).items()))
     inputs = None
     if write and use_cache:
         inputs = manifest.inputs_digest(config.root, out_dir, config.cache_path(), options)
@@ -189,17 +197,26 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
             return result
 
     parsed_cache = Cache(config.cache_path(), "parsed", memo=True) if use_cache else None
+    # Posts and pages alike ("posts" below): pages render the same way, only listed nowhere.
     posts = check_unique_urls(load_posts(config, diagnostics, parsed_cache), diagnostics)
     if not include_drafts:
+        result.stats["drafts"] = sum(1 for p in posts if p.meta.draft)
         posts = [p for p in posts if not p.meta.draft]
     site_bib, local_bibs = load_bibliographies(
         config, posts, diagnostics, Cache(config.cache_path(), "bib") if use_cache else None)
-    assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
+    assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()],
+                                  content=config.content_path())
+    publications, found = load_publications(config.root, config.content_dir,
+                                            [p for p in posts if p.is_page], assets_on_disk,
+                                            config.author)
+    diagnostics.extend(found)
+    menu = menu_items(posts)
     context = RenderContext(
         entries=dict(site_bib.entries) if site_bib else {},
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
         citation_style=config.citation_style,
         unknown_citation=config.unknown_citation,
+        smart_punctuation=config.smart_punctuation,
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},
@@ -211,8 +228,10 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     env = make_environment(config.root / "templates",
                            config.cache_path() if use_cache else None)
+    post_pages_renderer = PostPages(config, env, SiteInfo(menu, config.extra), publications)
     rendered, pages, render_stats, cache_keep = render_posts(
-        posts, context, PostPages(config, env), page_key=page_key(config),
+        posts, context, post_pages_renderer,
+        page_key=page_key(config, menu_digest(menu), publications_digest(publications)),
         cache_dir=config.cache_path() if use_cache else None,
         workers=workers or default_workers(), in_feed=feed_sources(config, posts),
         progress=progress)
@@ -220,8 +239,9 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     for post in rendered:
         diagnostics.extend(post.diagnostics)
 
-    result.diagnostics = errors.sort_diagnostics(diagnostics)
-    result.stats["posts"] = len(rendered)
+    result.diagnostics = errors.sort_diagnostics(missing_bibliography(config, diagnostics))
+    result.stats["standalone"] = sum(1 for r in rendered if r.post.is_page)
+    result.stats["posts"] = len(rendered) - result.stats["standalone"]
     blocking = result.failed or (strict and result.diagnostics)
     if blocking:
         result.seconds = time.perf_counter() - started
@@ -229,8 +249,11 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
 
     if use_cache:
         prune_cache(config.cache_path(), cache_keep)
-    site = assemble_site(rendered, include_drafts=include_drafts)
-    copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
+    site = assemble_site(rendered, include_drafts=include_drafts, menu=menu,
+                         extra=config.extra)
+    copied = {str(a.target): config.root / a.source
+              for p in (*site.posts, *site.pages) for a in p.assets}
+    copied.update((str(a.target), config.root / a.source) for a in all_files(publications))
     post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)
                   if page is not None}  # None only for a post with errors, and there are none
     try:
@@ -242,7 +265,10 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     result.site, result.plan = site, plan
     late = check_links(site, plan)
-    if report_unused and site_bib is not None:
+    if deploy_warnings:  # advice for a site about to be published, once it would build
+        late += base_url_warning(config, bool((overrides or {}).get("base_url")))
+    if report_unused and site_bib is not None and \
+            all(listed.source != site_bib.path for listed in publications.values()):
         late += unused_entries(site, site_bib.entries)
     result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *late])
     if strict and result.diagnostics:

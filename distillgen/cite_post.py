@@ -48,7 +48,7 @@ def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = 
     authors: tuple[Author, ...] = meta.authors or (
         (Author(name=fallback_author),) if fallback_author else ())
     names = [a.name for a in authors]
-    year = str(meta.pub_date.year)
+    year = str(meta.pub_date.year) if meta.pub_date else ""
     first_word = next((w for w in (_ascii_word(t) for t in meta.title.split())
                        if len(w) > 3), "post")
     key = f"{_ascii_word(_last_name(names[0])) if names else 'anonymous'}{year}{first_word}"

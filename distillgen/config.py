@@ -22,6 +22,10 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
+                                                    in the text (never in code or math).
+``[extra]``           empty                         A table of your own values for templates:
+                                                    ``site.extra.…``; distillgen ignores them.
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -38,7 +42,7 @@ import re
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -74,6 +78,10 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    smart_punctuation: bool = True
+    """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The ``[extra]`` table: the site's own values for templates (``site.extra.…``)."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -102,7 +110,8 @@ class SiteConfig:
         """
         settings = asdict(self)
         del settings["root"], settings["output_dir"]
-        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True).encode("ascii")
+        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True,
+                             default=str).encode("ascii")  # TOML dates in [extra]
         return hashlib.sha256(encoded).hexdigest()
 
 
@@ -187,6 +196,21 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValue(f"`{key}` must be true or false, not {_toml_kind(value)}",
+                        f"write {key} = true or {key} = false")
+    return value
+
+
+def _table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _BadValue(f"`{key}` must be a table, not {_toml_kind(value)}",
+                        f"write [{key}] on a line of its own, after the other settings, and "
+                        "your keys below it")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -206,6 +230,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "smart_punctuation": _flag,
+    "extra": _table,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -213,7 +239,8 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description",
+    "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
+    "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 

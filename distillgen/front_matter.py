@@ -9,7 +9,8 @@ Front matter is YAML between a ``---`` line at the very top and the next ``---``
 key                 value                             notes
 ==================  ================================  =========================================
 ``title``           string (required)                 surrounding whitespace stripped
-``pubDate``         date or ISO datetime (required)   ``2024-03-01``, ``2024-03-01 10:00``,
+``pubDate``         date or ISO datetime (required    ``2024-03-01``, ``2024-03-01 10:00``,
+                    for posts)
                                                       ``1970-01-01T00:00:00.000Z``; no offset = UTC
 ``updatedDate``     like ``pubDate``                  before ``pubDate``: a warning
 ``description``     string
@@ -26,17 +27,33 @@ key                 value                             notes
 ``bibliography``    path relative to the file         a post-local ``.bib``
 ``citation``        ``true`` / ``false``              default true: show "Cite this post"
 ``toc``             ``true`` / ``false``              default true: show the table of contents
+``menu``            whole number (pages only)         link the page from every page's header,
+                                                      menus ordered by the number
+``publications``    path relative to the file         a ``.bib`` listed on the page, by year
+                    (pages only)
+``aliases``         list of site paths, or one        old addresses that redirect here:
+                                                      ``/2019/05/old.html``, ``/old/path/``
+``extra``           a mapping                         your own values, for templates
 ==================  ================================  =========================================
 
-Values are read from the YAML node tree, never through PyYAML's constructors, so every value
-keeps its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
+Posts and pages. A Markdown file under ``<content_dir>/blog/`` is a post: it needs a
+``pubDate`` and is listed on the home page, its tags' pages and the feeds. Every other
+Markdown file of the content folder (``content/about.md``, ``content/research/index.md``) is a
+standalone page: no date, listed nowhere but the sitemap (and the menu, with ``menu:``). A key
+that only the other kind understands (``pubDate`` or ``tags`` on a page, ``menu`` on a post)
+is a ``misplaced-field`` warning, so a post saved in the wrong folder is never silently a page.
+
+Values are read from the YAML node tree, never through PyYAML's constructors (but for the
+free-form ``extra``, built by its safe constructor from the same nodes), so every value keeps
+its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
 ``false`` are booleans (YAML 1.2), so ``title: no`` is the string "no" and ``draft: yes`` is
 refused; dates are plain strings to YAML and are parsed here.
 
 A post's URL is its path under the content folder with the file name replaced by its slug:
-``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. ``index.md`` is
-not special (``content/blog/index.md`` -> ``blog/index``), so no post can take the place of
-a page the site generates itself, such as the home page.
+``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. An ``index.md`` is
+a page bundle and publishes at its folder (``content/blog/x/index.md`` -> ``blog/x``, the
+folder's name being the default slug); the content folder's own ``index.md`` would take the
+home page's place and is refused unless it has a ``slug``.
 """
 
 
@@ -53,7 +70,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from .errors import Diagnostic, SourceLocation, error, warning
-from .model import Author, Post, PostMeta, SourceFile
+from .model import PAGE, POST, Author, Post, PostMeta, SourceFile
 from .names import SLUG_PATTERN, slugify, suggest_name
 from .text import describe_character, forbidden_character, location_in
 
@@ -113,6 +130,7 @@ def _no_opening_fence(lines: list[str], path: str) -> Diagnostic:
 
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NULL = "tag:yaml.org,2002:null"
@@ -323,6 +341,48 @@ class _FrontMatterReader:
     def image(self, name: str, node: yaml.Node) -> Any:
         return self.site_file(name, node, urls_allowed=True)
 
+    def menu(self, name: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                pass
+        return self.refuse("bad-field", f"`{name}` must be a whole number, not "
+                           f"{_describe(node)}", node,
+                           f"the number orders the menu: {name}: 1 comes before {name}: 2")
+
+    def aliases(self, name: str, node: yaml.Node) -> Any:
+        found: list[str] = []
+        for item in self.items(node):
+            alias = self.non_empty_text("alias", item)
+            if alias is _INVALID:
+                continue
+            problem = alias_problem(alias)
+            if problem:
+                self.refuse("bad-field", f"alias {alias!r} {problem}", item,
+                            'an alias is an old address on this site, such as '
+                            '"/2019/05/old-post.html" or "/old/path/"')
+            elif normalise_alias(alias) not in found:
+                found.append(normalise_alias(alias))
+        return tuple(found)
+
+    def extra(self, name: str, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            return self.refuse("bad-field", f"`{name}` must be a mapping of your own keys, not "
+                               f"{_describe(node)}", node,
+                               f"indent your keys under it: {name}:\n  subtitle: ...")
+        try:
+            value = yaml.constructor.SafeConstructor.construct_document(
+                _Constructor(), node)
+        except yaml.YAMLError as problem:
+            mark = getattr(problem, "problem_mark", None)
+            where = location_in(self.yaml_text, mark.index, self.path, _YAML_FIRST_LINE) \
+                if mark else self.where(node)
+            self.diagnostics.append(error("bad-field", f"`{name}` cannot be read: "
+                                          f"{getattr(problem, 'problem', problem)}", where))
+            return _INVALID
+        return value
+
     # -- collections
 
     def tags(self, name: str, node: yaml.Node) -> Any:
@@ -379,6 +439,44 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
 
 
+class _Constructor(yaml.constructor.SafeConstructor):
+    """Plain Python values for ``extra:``: mappings, lists, strings, numbers, booleans."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+_ALIAS_SUFFIXES = (".html", ".htm")
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why an alias cannot be an address on this site, or None."""
+    parts = urllib.parse.urlsplit(alias)
+    if parts.scheme or parts.netloc or alias.startswith("//"):
+        return "names another site; an alias is a path on this one"
+    if parts.query or parts.fragment or "?" in alias or "#" in alias:
+        return "has a query or a fragment; a static file cannot answer those"
+    if "\\" in alias or any(char.isspace() or ord(char) < 0x20 for char in alias):
+        return "contains a space, a backslash or a control character"
+    segments = [segment for segment in alias.split("/") if segment]
+    if not segments:
+        return "is the site's home page"
+    if any(segment in (".", "..") for segment in segments):
+        return "contains a `.` or `..` segment"
+    last = segments[-1]
+    if not alias.endswith("/") and "." in last and not last.lower().endswith(_ALIAS_SUFFIXES):
+        return "ends in a file that is not .html; write a folder (/old/path/) or an .html file"
+    return None
+
+
+def normalise_alias(alias: str) -> str:
+    """The alias relative to the site root: no leading slash, single slashes, a folder ending
+    in ``/``: ``/old//path`` -> ``old/path/``."""
+    segments = [segment for segment in alias.split("/") if segment]
+    path = "/".join(segments)
+    return path if path.lower().endswith(_ALIAS_SUFFIXES) else path + "/"
+
+
 _AUTHOR_LINKS = frozenset({"url", "affiliation_url"})
 _SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
 
@@ -426,9 +524,18 @@ _FIELDS: dict[str, tuple[str, _FieldReader]] = {
     "bibliography": ("bibliography", _FrontMatterReader.site_file),
     "citation": ("citation", _FrontMatterReader.flag),
     "toc": ("toc", _FrontMatterReader.flag),
+    "menu": ("menu", _FrontMatterReader.menu),
+    "publications": ("publications", _FrontMatterReader.site_file),
+    "aliases": ("aliases", _FrontMatterReader.aliases),
+    "extra": ("extra", _FrontMatterReader.extra),
 }
 """Front matter key -> (PostMeta attribute, reader)."""
-_REQUIRED = ("title", "pubDate")
+_REQUIRED = {POST: ("title", "pubDate"), PAGE: ("title",)}
+_ONLY_FOR = {
+    POST: ("pubDate", "updatedDate", "tags", "featured", "doi", "citation"),
+    PAGE: ("menu", "publications"),
+}
+"""Keys that mean something for one kind of file only."""
 
 
 def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, Any], set[str]]:
@@ -452,10 +559,11 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
 _EXAMPLES = {"title": '"title: My post"', "pubDate": '"pubDate: 2024-03-01"'}
 
 
-def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str]) -> None:
+def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str],
+                    kind: str = POST) -> None:
     """Report absent or empty required keys, unless already reported as a refused value or a
     misspelled key."""
-    for name in _REQUIRED:
+    for name in _REQUIRED[kind]:
         hint = f"add a line such as {_EXAMPLES[name]}"
         if name in meant:
             continue
@@ -488,22 +596,82 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
     pairs = reader.pairs(root_node, "the front matter")
     if reader.diagnostics and not isinstance(root_node, yaml.MappingNode):
         return None, reader.diagnostics
+    kind = document_kind(source.path, config)
     values, meant = _read_fields(reader, pairs)
-    _check_required(reader, pairs, meant)
+    _check_required(reader, pairs, meant, kind)
     _check_dates(reader, values, pairs)
+    _drop_misplaced(reader, values, pairs, kind, config)
+    if "slug" not in pairs and not _default_slug(source.path, config):
+        reader.diagnostics.append(error(
+            "duplicate-slug", f"`{source.path}` would publish at the site's root, where the "
+            "list of posts is", SourceLocation(source.path),
+            "give it a `slug:`, or rename it (content/home.md); to change the home page, "
+            "put your own index.html in templates/"))
     if any(diagnostic.is_error for diagnostic in reader.diagnostics):
         return None, reader.diagnostics
-    values.setdefault("slug", slugify(PurePosixPath(source.path).stem))
+    values.setdefault("slug", _default_slug(source.path, config))
     post = Post(source_path=source.path, meta=PostMeta(**values), body=split.body,
                 body_line_offset=split.body_line_offset,
-                url_path=_url_path(source.path, values["slug"], config))
+                url_path=_url_path(source.path, values["slug"], config), kind=kind)
     return post, reader.diagnostics
 
 
+POSTS_FOLDER = "blog"
+"""Markdown files under ``<content_dir>/blog/`` are posts; all others are pages."""
+
+
+def document_kind(source_path: str, config: SiteConfig) -> str:
+    """:data:`POST` for a file under ``content/blog/``, :data:`PAGE` for any other file of
+    the content folder. A file from outside the content folder (tests, tools) is a post."""
+    path = PurePosixPath(source_path)
+    content = PurePosixPath(config.content_dir)
+    if content not in path.parents:
+        return POST
+    inside = path.relative_to(content).parts
+    return POST if len(inside) > 1 and inside[0] == POSTS_FOLDER else PAGE
+
+
+def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs,
+                    kind: str, config: SiteConfig) -> None:
+    """A key that only the other kind of file understands is a warning, and is dropped: a
+    dated post saved outside content/blog/ must not silently become a page."""
+    other = PAGE if kind == POST else POST
+    for name in _ONLY_FOR[other]:
+        if name not in pairs or _is_null(pairs[name][1]):
+            continue
+        values.pop(_FIELDS[name][0], None)
+        blog = f"{config.content_dir}/{POSTS_FOLDER}/"
+        if kind == PAGE:
+            message = (f"`{name}` does nothing on a page: only Markdown files under `{blog}` "
+                       "are posts (dated, listed, tagged, in the feed)")
+            hint = f"move the file into `{blog}` to publish it as a post, or delete `{name}`"
+        else:
+            message = f"`{name}` does nothing on a post, only on a page outside `{blog}`"
+            hint = f"delete `{name}`, or move the file out of `{blog}` to make it a page"
+        reader.diagnostics.append(warning("misplaced-field", message,
+                                          reader.where(pairs[name][0]), hint))
+
+
+def _default_slug(source_path: str, config: SiteConfig) -> str:
+    """The file's name, or for ``index.md`` (a page bundle) its folder's name; empty for the
+    content folder's own ``index.md``."""
+    path = PurePosixPath(source_path)
+    if path.name != "index.md":
+        return slugify(path.stem)
+    folder = path.parent
+    content = PurePosixPath(config.content_dir)
+    if folder == content or folder == PurePosixPath("."):
+        return ""
+    return slugify(folder.name)
+
+
 def _url_path(source_path: str, slug: str, config: SiteConfig) -> PurePosixPath:
-    """The post's folder in the site: its path under the content folder, slug as the name."""
+    """The post's folder in the site: its path under the content folder, slug as the name.
+    A page bundle (``content/blog/x/index.md``) is its folder: ``blog/x``."""
     path = PurePosixPath(source_path)
     content = PurePosixPath(config.content_dir)
     if content in path.parents:  # else a source from elsewhere (tests, tools): keep its folders
         path = path.relative_to(content)
+    if path.name == "index.md":
+        path = path.parent
     return path.parent / slug

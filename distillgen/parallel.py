@@ -66,7 +66,8 @@ Page = bytes | str
 def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> RenderedPost:
     """What the rest of the build needs once the page exists: the big HTML strings dropped
     (the feed's copy kept only for posts the feed carries), so 10,000 posts fit in memory."""
-    return dataclasses.replace(rendered, html="", bibliography_html=(), footnotes_html=(),
+    return dataclasses.replace(rendered, html="", appendix_html="", bibliography_html=(),
+                               footnotes_html=(),
                                toc=(), feed_html=rendered.feed_html if keep_feed else "",
                                listing_html=listing_html,
                                post=dataclasses.replace(rendered.post, body=""))
@@ -74,7 +75,8 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
 
 def post_key(post: Post, context: RenderContext) -> str:
     """The render cache key of a post: its parsed source and the settings rendering reads."""
-    settings = (context.citation_style, context.unknown_citation, context.content_dir)
+    settings = (context.citation_style, context.unknown_citation, context.content_dir,
+                context.smart_punctuation)
     return digest(code_version(), repr(settings), repr(post))
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from .aliases import alias_pages
 from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
@@ -22,6 +23,8 @@ from .errors import DistillgenError
 from .markdown.highlight import stylesheet
 from .model import RenderedPost
 from .names import slugify
+from .pages import SiteInfo
+from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
@@ -47,7 +50,8 @@ def tag_target(tag: TagPage) -> str:
 class PageRenderer:
     """Renders templates with the helpers every page shares."""
 
-    def __init__(self, config: SiteConfig, site: Site | None, env: jinja2.Environment):
+    def __init__(self, config: SiteConfig, site: Site | SiteInfo | None,
+                 env: jinja2.Environment):
         self.config = config
         self.site = site
         self.env = env
@@ -92,14 +96,24 @@ class PageRenderer:
 
 
 class PostPages:
-    """Renders a post's page; built once per build, called in worker processes."""
+    """Renders a post's page; built once per build, called in worker processes.
 
-    def __init__(self, config: SiteConfig, env: jinja2.Environment):
-        self.renderer = PageRenderer(config, None, env)
+    ``site`` is what the templates see as ``site`` (the menu and ``[extra]``: the site is
+    not assembled yet); ``publications``: the list each publications page shows, by source.
+    """
+
+    def __init__(self, config: SiteConfig, env: jinja2.Environment,
+                 site: SiteInfo | None = None,
+                 publications: Mapping[str, PublicationList] | None = None):
+        self.renderer = PageRenderer(config, site or SiteInfo(extra=config.extra), env)
         self.env = env
+        self.publications = publications or {}
 
     def __call__(self, post: RenderedPost) -> tuple[bytes, str]:
-        """The post's page, and its item for listings (links from :data:`ROOT`)."""
+        """The post's page, and its item for listings (links from :data:`ROOT`); a
+        standalone page is in no listing."""
+        if post.post.is_page:
+            return self.page(post), ""
         config = self.renderer.config
         target = post_target(post)
         canonical = absolute_url(config, target)
@@ -117,6 +131,15 @@ class PostPages:
             raise DistillgenError([template_failure(problem, config.root)]) from None
         return page, str(item)
 
+    def page(self, page: RenderedPost) -> bytes:
+        """A standalone page (``page.html``), with its publication list if it has one."""
+        config = self.renderer.config
+        canonical = absolute_url(config, post_target(page))
+        return self.renderer.render(
+            "page.html", str(page.post.url_path), post=page, meta=page.post.meta,
+            canonical=canonical, image_url=preview_image_url(config, page),
+            publications=self.publications.get(page.post.source_path))
+
 
 def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:
     """Absolute URL of a post's preview image (front matter ``image``)."""
@@ -128,6 +151,7 @@ def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:
 
 def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
     meta = post.post.meta
+    assert meta.pub_date is not None, "only posts have JSON-LD"
     data: dict = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -180,7 +204,7 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     for relative in sorted(site_assets):
         put(f"assets/{relative}", site_assets[relative])
 
-    for post in site.posts:
+    for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path])
     put("index.html", renderer.render("index.html", ""))
     put("tags/index.html", renderer.render("tags.html", "tags"))
@@ -206,4 +230,19 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                                        post_target=post_target))
     put("robots.txt", renderer.render("robots.txt", "",
                                       sitemap=absolute_url(config, "sitemap.xml")))
+    plan.update(redirects(renderer, site, plan))
     return plan
+
+
+def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixPath, bytes]:
+    """The alias pages of every post and page (``aliases:``); a clash raises."""
+    def render(document: RenderedPost, page_dir: str) -> bytes:
+        target = post_target(document)
+        return renderer.render("alias.html", page_dir, post=document,
+                               target=relative_url(target, page_dir),
+                               canonical=absolute_url(renderer.config, target))
+
+    pages, problems = alias_pages((*site.posts, *site.pages), plan, render)
+    if problems:
+        raise DistillgenError(problems)
+    return pages

@@ -17,8 +17,10 @@ from markdown_it.token import Token
 
 from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
+from .markdown.appendix import render_appendix
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
@@ -38,11 +40,13 @@ class RenderContext:
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
+    smart_punctuation: bool = True
+    """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
 
-@functools.lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return make_markdown()
+@functools.lru_cache(maxsize=2)
+def _markdown(smart_punctuation: bool = True) -> MarkdownIt:
+    return make_markdown(smart_punctuation=smart_punctuation)
 
 
 def lookup_for(post: Post, context: RenderContext):
@@ -75,7 +79,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     """Render a post's body, notes, bibliography and table of contents, and with ``feed``
     also the copy for feed readers (skipped for posts the feed does not carry: it costs a
     second rendering pass)."""
-    md = md or _markdown()
+    md = md or _markdown(context.smart_punctuation)
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
 
@@ -96,12 +100,15 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         source_dir=source_dir,
         content_dir=PurePosixPath(context.content_dir),
         page_dir=post.url_path,
+        bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,
         post_urls=context.post_urls,
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)
+    render_previews(md, tokens, env)
     body_html = md.renderer.render(tokens, md.options, env)
+    appendix_html = render_appendix(md, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
     feed_html = _feed_html(md, tokens, env, state, lookup) if feed else ""
@@ -114,6 +121,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     return RenderedPost(
         post=post,
         html=body_html,
+        appendix_html=appendix_html,
         toc=toc,
         citations=tuple(state.cited),
         bibliography_html=bibliography,
@@ -138,11 +146,14 @@ def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState, loo
     state.for_feed = True
     try:
         body = md.renderer.render(tokens, md.options, env)
+        appendix = render_appendix(md, env)
         notes = render_appendix_notes(md, env)
     finally:
         state.for_feed = False
         del state.diagnostics[diagnostics_before:]  # already reported by the page render
     parts = [body]
+    if appendix:
+        parts.append(appendix)
     if notes:
         parts.append("<h2>Notes</h2>\n<ol>")
         parts += [f'<li value="{number}">{note}</li>' for number, note in notes]

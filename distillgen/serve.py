@@ -346,7 +346,11 @@ class DevServer:
         else:
             posts = result.stats.get("posts", 0) if result else 0
             verb = "built" if first else "rebuilt"
-            self._say(f"{verb} in {state.seconds:.2f} s ({posts} post{'s' if posts != 1 else ''})")
+            drafts = result.stats.get("drafts", 0) if result else 0
+            skipped = f"; {drafts} draft{'s' if drafts != 1 else ''} skipped: serve --drafts " \
+                      f"shows {'it' if drafts == 1 else 'them'}" if drafts else ""
+            self._say(f"{verb} in {state.seconds:.2f} s ({posts} post{'s' if posts != 1 else ''}"
+                      f"{skipped})")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         stream = (self._stderr or sys.stderr) if error else (self._stdout or sys.stdout)

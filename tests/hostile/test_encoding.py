@@ -17,7 +17,7 @@ from tests.hostile.sitekit import run_build, snapshot, unlocated_lines, write_fi
 
 POST = "---\ntitle: Café\npubDate: 2024-01-01\ntags: [Ünïcödé]\n---\nA café [@k].\n"
 BIB = "@article{k,\n  title = {Über},\n  author = {Jö, Ann},\n  year = {2000},\n}\n"
-CONFIG = 'title = "Café"\nauthor = "Zoë"\n'
+CONFIG = 'title = "Café"\nauthor = "Zoë"\nbase_url = "https://example.org/blog/"\n'
 CLEAN = {"content/blog/p.md": POST.encode(), "references.bib": BIB.encode(),
          "distillgen.toml": CONFIG.encode()}
 BOM = b"\xef\xbb\xbf"
