@@ -131,7 +131,7 @@ class Outcome:
 
 
 def _build_case(root: Path, name: str) -> Outcome:
-    write_files(root, CASES[name]())
+    write_files(root, {"distillgen.toml": 'base_url = "https://example.org/"\n', **CASES[name]()})
     started = time.perf_counter()
     run = run_build(root, timeout=TIMEOUT)
     return Outcome(run.returncode, run.stderr, time.perf_counter() - started,
