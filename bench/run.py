@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_GENERATOR = Path(__file__).resolve().parents[2] / "shared/bench/gen_corpus.py"
+DEFAULT_GENERATOR = Path(__file__).resolve().with_name("gen_corpus.py")
 MEASUREMENTS = {"cold": "cold build", "no-change": "no-change rebuild",
                 "edit": "one-post edit"}
 DETERMINISM_SIZE = 100

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +171,7 @@ Progress = Callable[[int, int], None]
 def _run_jobs(jobs: list[_Job], workers: int, progress: Progress | None) -> list[JobResult]:
     chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     results: list[JobResult] = []
+    finished: Iterable[list[JobResult]]
     if workers <= 1 or len(jobs) < MIN_POSTS_FOR_POOL or not _can_fork():
         finished = map(_run_chunk, chunks)
         pool = None
@@ -298,6 +299,7 @@ def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRender
             if feed:
                 kept_feeds.add(feed)
         else:
+            assert not isinstance(page_result, str)  # blob names come only with a cache
             pages[job.index] = page_result
     stats = {"cached": reused, "rendered": len(posts) - reused, "pages": len(jobs)}
     keep = CacheKeep(frozenset(keys), frozenset(kept_pages), frozenset(kept_feeds))

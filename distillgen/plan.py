@@ -232,8 +232,8 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     put("robots.txt", renderer.render("robots.txt", "",
                                       sitemap=absolute_url(config, "sitemap.xml")),
         what="robots.txt")
-    for path, page in redirects(renderer, site, plan.plan).items():
-        plan.put(str(path), page, what="a redirect of `aliases:`")
+    for alias, page in redirects(renderer, site, plan.plan).items():
+        plan.put(str(alias), page, what="a redirect of `aliases:`")
     return plan.finish()
 
 

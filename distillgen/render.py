@@ -119,9 +119,9 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     _report_unknown_notes(state, tokens, env)
     _check_preview_image(post, state)
     bibliography = tuple(
-        (key, lookup(key).html()) for key in state.cited  # type: ignore[union-attr]
+        (key, lookup(key).html()) for key in state.cited
     )
-    references = tuple(lookup(key).plain() for key in state.cited)  # type: ignore[union-attr]
+    references = tuple(lookup(key).plain() for key in state.cited)
     return RenderedPost(
         post=post,
         html=body_html,

@@ -18,7 +18,7 @@ from distillgen.latex_text import decode_url, latex_to_text
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "bib"
-CORPUS = HERE.parents[1] / "shared" / "corpus" / "bib"
+CORPUS = HERE / "corpus" / "bib"
 
 CORPUS_COUNTS = {
     "alshedivat__al-folio___bibliography_papers.bib": 7,
@@ -28,7 +28,7 @@ CORPUS_COUNTS = {
     "distillpub__template__examples_bibliography.bib": 13,
 }
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(),
-                                  reason="shared/corpus/bib is not beside the repo")
+                                  reason="tests/corpus/bib is missing from this checkout")
 
 LEAKED_COMMAND = re.compile(r"\\[a-zA-Z]")
 

@@ -11,10 +11,8 @@ import pytest
 
 from distillgen.bibliography import load_bibliography
 from distillgen.build import build
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-BIB_FILES = sorted((CORPUS / "bib").glob("*.bib")) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus is not beside the repo")
+from tests.corpus import BIB_FILES, formulas
+from tests.corpus import HERE as CORPUS  # noqa: F401 (the name tests used)
 
 
 @pytest.mark.parametrize("bib", BIB_FILES, ids=[b.stem[:40] for b in BIB_FILES])
@@ -37,9 +35,7 @@ def test_every_entry_renders_when_cited(bib: Path, tmp_path: Path):
 
 
 def test_all_corpus_formulas_render_on_a_page(tmp_path: Path):
-    lines = (CORPUS / "math" / "formulas.txt").read_text("utf-8").splitlines()
-    formulas = [re.sub(r"\\n(?![A-Za-z])", "\n", line) for line in lines if line.strip()]
-    body = "\n\n".join(f"$$\n{formula}\n$$" for formula in formulas)
+    body = "\n\n".join(f"$$\n{formula}\n$$" for formula in formulas())
     (tmp_path / "content" / "blog").mkdir(parents=True)
     (tmp_path / "content" / "blog" / "math.md").write_text(
         f"---\ntitle: Math\npubDate: 2024-01-01\n---\n\n{body}\n", "utf-8")
@@ -47,5 +43,5 @@ def test_all_corpus_formulas_render_on_a_page(tmp_path: Path):
     assert not result.failed, [d.format() for d in result.diagnostics if d.is_error]
     page = (tmp_path / "site" / "blog" / "math" / "index.html").read_text("utf-8")
     assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">') == \
-        len(formulas) == 150
+        len(formulas()) == 150
     assert "math-error" not in page

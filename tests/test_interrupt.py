@@ -2,11 +2,14 @@
 
 A 300-post site switches back and forth between two versions of its inputs (other titles,
 edited, added and removed posts). Each switch starts ``python -m distillgen build`` and kills
-it with SIGKILL after a random delay between zero and a whole build's duration; the output
-folder must then be exactly the tree of one of the two versions, as built separately. The
-partly written cache is kept each time: the next build, finally run to the end, must still
-give exactly the new tree. Ctrl-C must exit with 130 and leave the old site; a cache whose
-files were truncated, garbled or deleted must not change what the next build writes.
+it with SIGKILL: at a random moment, while it writes the new tree, or just after the new tree
+took the place of the old. Where the build was when it died decides the tree it must leave:
+before it began writing, exactly the old one; once the new tree is in place, exactly the new
+one; in between, exactly one of the two (both as built separately). The partly written cache
+is kept each time: the next build, finally run to the end, must still give exactly the new
+tree. Ctrl-C must exit with 130 and leave the old site; a cache whose files were truncated,
+garbled or deleted must not change what the next build writes. A build killed with SIGKILL
+leaves none of its worker processes running.
 """
 
 from __future__ import annotations
@@ -33,10 +36,9 @@ from tests.hostile.sitekit import (
     write_files,
 )
 
+pytestmark = pytest.mark.slow
 POSTS = 300
 KILLS = 12
-WRITE_PHASE = 0.8
-"""Seconds from the staging folder's appearance to the end of a build of this site, about."""
 SEED = 20240601
 
 
@@ -85,10 +87,15 @@ def references(tmp_path_factory) -> dict[str, dict[str, bytes]]:
     return trees
 
 
-def _start_build(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "distillgen", "build"], cwd=root,
-                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+def _start_build(root: Path, workers: int | None = None) -> subprocess.Popen:
+    """``distillgen build`` in its own process group; with ``workers``, that many worker
+    processes whatever the number of cores (the command line uses one per core)."""
+    command = [sys.executable, "-m", "distillgen", "build"]
+    if workers is not None:
+        command = [sys.executable, "-c", "import pathlib, sys; from distillgen.build import build; "
+                   f"sys.exit(build(pathlib.Path.cwd(), workers={workers}).failed)"]
+    return subprocess.Popen(command, cwd=root, env=cli_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -101,45 +108,85 @@ def _kill(process: subprocess.Popen) -> None:
     process.communicate(timeout=30)
 
 
-def _kill_after(process: subprocess.Popen, delay: float) -> str:
-    """Kill the build ``delay`` seconds after it started; "finished" if it was done by then."""
+class Watch:
+    """Where a build is in its work, seen from outside: "before writing" (no staging folder of
+    its own yet beside ``site/``), "writing" (one, and the old ``site/`` still in place) or
+    "swapped" (another folder is ``site/`` now)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.earlier = set(_leftovers(root))  # what killed builds left
+        self.site = _inode(root / "site")
+
+    def moment(self) -> str:
+        if _inode(self.root / "site") != self.site:
+            return "swapped"
+        return "writing" if set(_leftovers(self.root)) - self.earlier else "before writing"
+
+    def wait_for(self, process: subprocess.Popen, moments: set[str]) -> bool:
+        """Wait until the build reaches one of ``moments``; False if it finished first."""
+        deadline = time.monotonic() + 60
+        while self.moment() not in moments:
+            if process.poll() is not None:
+                return False
+            assert time.monotonic() < deadline
+            time.sleep(0.0005)
+        return True
+
+
+def _inode(path: Path) -> int | None:
     try:
-        process.wait(timeout=delay)
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _kill_at(process: subprocess.Popen, watch: Watch, mode: str, delay: float) -> str:
+    """Kill the build as ``mode`` says, ``delay`` seconds after its start or after it began
+    writing; returns where it was when it died, or "finished" if it was done first."""
+    if mode == "after the swap":
+        reached = watch.wait_for(process, {"swapped"})
+    elif mode == "while writing":
+        reached = watch.wait_for(process, {"writing", "swapped"})
+    else:
+        reached = True
+    if reached:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=delay)
+    if process.poll() is not None:
+        process.communicate()
         return "finished"
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        return "killed"
+    moment = watch.moment()  # the tree cannot be written and swapped in the instant to the kill
+    _kill(process)
+    return moment
 
 
-def _kill_while_writing(process: subprocess.Popen, root: Path, delay: float,
-                        earlier: set[str]) -> str:
-    """Kill the build ``delay`` seconds after it starts writing the new tree (a staging folder
-    not in ``earlier``, what killed builds left, appears beside ``site/``): the moments around
-    the swap."""
-    deadline = time.monotonic() + 60
-    while not set(_leftovers(root)) - earlier:
-        if process.poll() is not None:
-            process.communicate()
-            return "finished"
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
-    return _kill_after(process, delay) + " while writing"
-
-
-def _timed_build(root: Path) -> float:
+def _timed_build(root: Path) -> tuple[float, float]:
+    """Build to the end, watched: (seconds in all, seconds from the start of writing on)."""
+    watch = Watch(root)
+    process = _start_build(root)
     started = time.perf_counter()
-    run = run_build(root)
-    assert run.returncode == 0, run.stderr
-    return time.perf_counter() - started
+    writing = watch.wait_for(process, {"writing", "swapped"})
+    began_writing = time.perf_counter()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    ended = time.perf_counter()
+    return ended - started, (ended - began_writing) if writing else 0.0
 
 
 def _leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name.startswith(".site."))
 
 
+MODES = ("at a random moment", "while writing", "after the swap")
+LEAVES = {"before writing": ("old",), "writing": ("old", "new"), "swapped": ("new",),
+          "finished": ("new",)}
+"""The trees a build killed at each moment may leave: the old or the new version."""
+
+
 def test_sigkill_at_random_moments_leaves_the_old_or_the_new_site(tmp_path: Path, references):
     root = _fresh_site(tmp_path / "site-root", "old")
-    duration = _timed_build(root)
+    duration, write_phase = _timed_build(root)
     assert snapshot(root / "site") == references["old"]
     rng = random.Random(SEED)
     current = "old"
@@ -149,23 +196,29 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_site(tmp_path: Path
         _switch(root, target)
         if rng.random() < 0.3:
             shutil.rmtree(root / ".distillgen-cache", ignore_errors=True)
-        earlier = set(_leftovers(root))
-        process = _start_build(root)
-        if attempt % 2:
-            how = _kill_while_writing(process, root, rng.uniform(0, WRITE_PHASE), earlier)
-        else:
-            how = _kill_after(process, rng.uniform(0, duration))
+        mode = MODES[attempt % len(MODES)]
+        # each mode's first kill comes at once, so that each moment occurs at least once
+        delay = 0.0 if attempt < len(MODES) or mode == "after the swap" else rng.uniform(
+            0, duration if mode == "at a random moment" else write_phase)
+        watch = Watch(root)
+        moment = _kill_at(_start_build(root), watch, mode, delay)
         tree = snapshot(root / "site")
-        found = next((v for v in (current, target) if tree == references[v]), None)
-        assert found is not None, (how, tree_difference(tree, references[target]))
-        outcomes.append((how, "old site" if found == current else "new site"))
+        versions = {"old": current, "new": target}
+        allowed = [versions[which] for which in LEAVES[moment]]
+        found = next((v for v in allowed if tree == references[v]), None)
+        assert found is not None, (mode, moment, f"must leave the {' or '.join(LEAVES[moment])} "
+                                   "site", tree_difference(tree, references[allowed[-1]]))
+        outcomes.append((moment, "old site" if found == current else "new site"))
         current = found
+    assert {moment for moment, _ in outcomes} >= {"before writing", "writing"}
+    assert {moment for moment, _ in outcomes} & {"swapped", "finished"}
     _switch(root, "new")
     run = run_build(root)
     assert run.returncode == 0, run.stderr
     assert snapshot(root / "site") == references["new"]
     assert _leftovers(root) == []
-    print("\nkill outcomes:", {o: outcomes.count(o) for o in sorted(set(outcomes))})
+    print("\nkilled (where it was, what it left):",
+          {o: outcomes.count(o) for o in sorted(set(outcomes))})
 
 
 def test_ctrl_c_exits_130_and_leaves_the_old_site(tmp_path: Path, references):
@@ -242,14 +295,20 @@ def _live_members(group: int) -> list[int]:
     return members
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
+WORKERS = 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(),
+                    reason="needs Linux's /proc to see the worker processes")
 def test_sigkill_leaves_no_worker_processes_behind(tmp_path: Path, references):
     root = _fresh_site(tmp_path / "site-root", "new")
-    process = _start_build(root)
+    process = _start_build(root, workers=WORKERS)  # as many on one core as on many
     deadline = time.monotonic() + 60
-    while len(_live_members(process.pid)) < 2 and process.poll() is None:
+    while len(_live_members(process.pid)) < 1 + WORKERS and process.poll() is None:
         assert time.monotonic() < deadline
-        time.sleep(0.01)  # the pool's workers have started
+        time.sleep(0.005)
+    assert process.poll() is None, "the build ended before its workers were seen"
+    assert len(_live_members(process.pid)) >= 1 + WORKERS
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     try:

@@ -32,6 +32,7 @@ from distillgen.serve import (
 )
 
 WAIT_SECONDS = 10.0
+NO_WATCHFILES = "watchfiles is not installed (pip install '.[test]'); polling covers the rest"
 LOCATED_YAML_ERROR = re.compile(r"content/blog/hello\.md:\d+:\d+: error\[bad-front-matter\]")
 
 
@@ -209,7 +210,7 @@ def test_a_port_in_use_is_a_one_line_error_and_exit_code_2(
 @pytest.mark.parametrize("polling", [False, True], ids=["watchfiles", "polling"])
 def test_an_edit_is_visible_within_seconds(tmp_path: Path, polling: bool) -> None:
     if not polling:
-        pytest.importorskip("watchfiles")
+        pytest.importorskip("watchfiles", reason=NO_WATCHFILES)
     root = make_site(tmp_path)
     with running(root, polling=polling) as dev:
         before = status(dev)["generation"]
@@ -227,7 +228,7 @@ def test_an_edit_is_visible_within_seconds(tmp_path: Path, polling: bool) -> Non
 
 @pytest.mark.parametrize("change", ["asset", "config", "template", "bibliography"])
 def test_every_kind_of_input_triggers_a_rebuild(tmp_path: Path, change: str) -> None:
-    pytest.importorskip("watchfiles")
+    pytest.importorskip("watchfiles", reason=NO_WATCHFILES)
     root = make_site(tmp_path)
     with running(root) as dev:
         if change == "asset":
@@ -261,7 +262,7 @@ def test_ignored_paths_do_not_rebuild() -> None:
 
 
 def test_a_broken_edit_keeps_the_last_good_site_and_fixing_it_recovers(tmp_path: Path) -> None:
-    pytest.importorskip("watchfiles")
+    pytest.importorskip("watchfiles", reason=NO_WATCHFILES)
     root = make_site(tmp_path)
     post = root / "content" / "blog" / "hello.md"
     with running(root) as dev:

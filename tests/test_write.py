@@ -350,6 +350,7 @@ def killed_writer_plans() -> list[dict]:
     return namespace["plans"]
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_leaves_a_whole_site(out_dir):
     plans = killed_writer_plans()
     whole_sites = [expected_map(plan) for plan in plans]

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
@@ -92,12 +93,14 @@ def table_of_contents(md: MarkdownIt, tokens: list[Token], env) -> tuple[TocEntr
     """The body's headings of the levels it uses most prominently, with ids and inline HTML."""
     levels = toc_levels(tokens)
     entries = []
+    renderer = md.renderer
+    assert isinstance(renderer, RendererHTML)  # the only renderer make_markdown sets up
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.level != 0 or token.meta.get("unlisted") \
                 or int(token.tag[1]) not in levels:
             continue
         inline = tokens[index + 1]
-        inner = md.renderer.renderInline(_toc_children(inline.children or []), md.options, env)
+        inner = renderer.renderInline(_toc_children(inline.children or []), md.options, env)
         entries.append(TocEntry(level=int(token.tag[1]), anchor=str(token.attrGet("id")),
                                 html=inner.strip()))
     return tuple(entries)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline.link import link as link_rule
 from markdown_it.token import Token
 
@@ -28,6 +29,7 @@ EXTERNAL_URL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
 def links_plugin(md: MarkdownIt) -> None:
     """Located links, with ``.md`` targets rewritten to page URLs."""
     replace_inline_rule(md, "link", link_rule)
+    assert isinstance(md.renderer, RendererHTML)  # the only renderer make_markdown sets up
     default_open = md.renderer.rules.get("link_open")
 
     def render_link_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:

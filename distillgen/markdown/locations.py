@@ -103,6 +103,7 @@ def _line_and_column(parent: Token, offset: int, body_lines: list[str], markup: 
     that a paragraph with many located tokens costs linear time, not quadratic."""
     content = parent.content
     line_in_block = bisect.bisect_left(newlines, offset)
+    assert parent.map is not None  # assign_lines passes only mapped blocks
     line = parent.map[0] + line_in_block
     column_in_content = offset - (newlines[line_in_block - 1] + 1 if line_in_block else 0)
     source = body_lines[line] if 0 <= line < len(body_lines) else ""

@@ -203,8 +203,9 @@ def math_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool
         return False
     terminators = state.md.block.ruler.getRules("paragraph")
     open_delimiter = _open_after(_line(state, startLine), None)
-    spans_lines = open_delimiter is not None
     next_line = startLine + 1
+    closed_at = None
+    """The line after the last one that closed math opened on an earlier line."""
     old_parent = state.parentType
     state.parentType = "paragraph"
     try:
@@ -215,12 +216,20 @@ def math_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool
                     return False  # a setext heading: lheading's to read
                 if any(rule(state, next_line, endLine, True) for rule in terminators):
                     break
+            was_open = open_delimiter is not None
             open_delimiter = _open_after(_line(state, next_line), open_delimiter)
-            spans_lines = spans_lines or open_delimiter is not None
             next_line += 1
+            if was_open and open_delimiter is None:
+                closed_at = next_line
     finally:
         state.parentType = old_parent
-    if not spans_lines:
+    if open_delimiter is not None:
+        # A delimiter the paragraph never closes opens no math: what follows it reads as
+        # usual (a fence or a heading may end the paragraph there).
+        if closed_at is None:
+            return False
+        next_line = closed_at
+    elif closed_at is None:
         return False
     if silent:
         return True

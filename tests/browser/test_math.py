@@ -5,15 +5,14 @@ punctuation that stays with its formula, legible math in the margin."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from browser_support import CHECK, EXAMPLE, NARROW, WIDE, box
 
 from distillgen.markdown.math import tex_to_mathml
+from tests.corpus import formulas
 
 MATH_POST = f"{CHECK}/blog/math-check/"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "math" / "formulas.txt"
 TABLES = re.compile(r"\\begin\{(aligned|align\*?|array|cases)\}")
 
 COLUMN_EDGES_JS = """() => {
@@ -45,11 +44,7 @@ COLUMN_EDGES_JS = """() => {
 
 def corpus_tables() -> list[str]:
     """The corpus formulas holding aligned, align, array or cases."""
-    if not CORPUS.exists():
-        pytest.skip("shared/corpus is not beside the repo")
-    lines = CORPUS.read_text("utf-8").splitlines()
-    formulas = [re.sub(r"\\n(?![A-Za-z])", "\n", line) for line in lines]
-    return [tex for tex in formulas if TABLES.search(tex)]
+    return [tex for tex in formulas() if TABLES.search(tex)]
 
 
 def test_every_corpus_table_lines_up_its_columns_within_a_pixel(open_page, served_root):

@@ -39,6 +39,7 @@ FOLDED = "td, th, .l-page, .l-page-outset, .l-screen-inset, .l-screen, .l-gutter
 @pytest.mark.parametrize("viewport", [WIDE, MEDIUM], ids=["1400px", "1024px"])
 def test_wide_screens_put_each_note_in_the_gutter_beside_its_marker(open_page, served_root,
                                                                      viewport):
+    checked = 0
     for path, page in each_post(open_page, served_root, viewport=viewport):
         body = box(page, ".d-body")
         notes = boxes(page, ".sidenote")
@@ -47,6 +48,7 @@ def test_wide_screens_put_each_note_in_the_gutter_beside_its_marker(open_page, s
         for number, (note, marker) in enumerate(zip(notes, markers, strict=True), start=1):
             if page.locator(f"#sn-{number}").evaluate(f"n => !!n.closest('{FOLDED}')"):
                 continue  # a note in a table cell or a page-wide figure opens in place
+            checked += 1
             assert note.left >= body.right + 16, (path, number, "note is not in the gutter")
             assert note.right <= viewport["width"], (path, number)
             line = 19 * 1.6
@@ -55,6 +57,7 @@ def test_wide_screens_put_each_note_in_the_gutter_beside_its_marker(open_page, s
             pushed_by_previous = note.top > marker.top and note.top - previous_bottom <= 2 * line
             assert starts_at_marker or pushed_by_previous, (path, number, note, marker)
             previous_bottom = note.bottom
+    assert checked, "no note in the gutter to check"
 
 
 @pytest.mark.parametrize("viewport", [WIDE, MEDIUM], ids=["1400px", "1024px"])
@@ -69,16 +72,19 @@ def test_notes_never_overlap_each_other_or_wide_figures(open_page, served_root, 
 
 def test_example_notes_stay_within_a_few_lines_of_their_paragraph(open_page, served_root):
     """In the example posts no note is pushed far from the paragraph that refers to it."""
+    checked = 0
     for path, page in each_post(open_page, served_root):
         if not path.startswith(f"{EXAMPLE}/"):
             continue
         for note in boxes(page, ".sidenote"):
+            checked += 1
             paragraph = page.evaluate(
                 "id => { const p = document.getElementById(id).closest('p, li');"
                 " const b = p.getBoundingClientRect();"
                 " return [b.top + scrollY, b.bottom + scrollY]; }", note.id)
             line = 19 * 1.6
             assert paragraph[0] - line <= note.top <= paragraph[1] + 3 * line, (path, note.id)
+    assert checked, "no example note to check"
 
 
 def test_marker_and_note_carry_the_same_number(open_page, served_root):
@@ -268,7 +274,9 @@ def test_layout_classes_widen_figures_from_the_text_column(open_page):
     assert figure["l-gutter"].left >= body.right
     raw = box(page, "#raw-page")
     assert abs(raw.right - gutter_right) <= 1, "raw HTML class=l-page is as wide as a figure"
-    for image in boxes(page, "figure.l-page img, figure.l-screen img"):
+    images = boxes(page, "figure.l-page img, figure.l-screen img")
+    assert images
+    for image in images:
         assert image.width > body.width
 
 
@@ -295,9 +303,11 @@ def test_text_column_holds_a_readable_measure(open_page):
 
 
 def test_images_reserve_their_space(served_root):
-    for page in served_root.glob("*/blog/*/index.html"):
-        for tag in re.findall(r"<img\b[^>]*>", page.read_text(encoding="utf-8")):
-            assert " width=" in tag and " height=" in tag, (page, tag)
+    tags = [(page, tag) for page in served_root.glob("*/blog/*/index.html")
+            for tag in re.findall(r"<img\b[^>]*>", page.read_text(encoding="utf-8"))]
+    assert len(tags) >= 5
+    for page, tag in tags:
+        assert " width=" in tag and " height=" in tag, (page, tag)
 
 
 # ------------------------------------------------------------------------ chrome

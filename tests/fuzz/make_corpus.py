@@ -6,7 +6,9 @@ Each copy keeps a post's front matter and a stretch of its body (so the files st
 then suffers one to three kinds of damage an editor, a bad merge or a broken disk could do:
 truncation, lost or doubled lines, flipped bytes, a stray ``---``, an unclosed ``$$`` or code
 fence, stray ``@`` and ``[^x]``, and a few more. The seed fixes everything, so the corpus only
-changes when this file or the example posts do; commit the output.
+changes when this file or the example posts do; commit the output, with each new file's
+expected diagnostics in ``EXPECTED`` of ``test_fuzz_corpus.py`` (checked by hand: the file's
+name says what was damaged).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Readable fixtures: each case is a title, Markdown input and the expected HTML.
 
-Format (as in markdown-it's own fixture files)::
+Format (markdown-it's own, read with its ``read_fixture_file``; long lines wrapped, see
+``fixture_format.py``)::
 
     title of the case
     .
@@ -9,11 +10,12 @@ Format (as in markdown-it's own fixture files)::
     expected html
     .
 
-Run ``pytest --update-golden`` to rewrite the expectations, then review the diff.
+Run ``pytest --update-golden`` to rewrite the expectations (wrapped), then review the diff.
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -22,6 +24,7 @@ from distillgen.bibliography import parse_bibliography
 from distillgen.markdown.state import AssetInfo
 from distillgen.model import Post, PostMeta
 from distillgen.render import RenderContext, render_post
+from tests.markdown import fixture_format
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures").glob("*.md"))
@@ -31,24 +34,8 @@ BIB = parse_bibliography((HERE / "fixtures" / "references.bib").read_text("utf-8
 
 def read_cases(path: Path) -> list[tuple[str, str, str, int]]:
     """(title, input, expected, line) for every case of a fixture file."""
-    lines = path.read_text("utf-8").split("\n")
-    cases, i = [], 0
-    while i < len(lines):
-        if i + 1 < len(lines) and lines[i + 1] == "." and lines[i].strip():
-            title, start = lines[i], i
-            i += 2
-            blocks = []
-            for _ in range(2):
-                block = []
-                while lines[i] != ".":
-                    block.append(lines[i])
-                    i += 1
-                blocks.append("\n".join(block))
-                i += 1
-            cases.append((title, blocks[0] + "\n", blocks[1], start + 1))
-        else:
-            i += 1
-    return cases
+    return [(case.title, case.source, case.expected, case.line)
+            for case in fixture_format.read_cases(path)]
 
 
 def render(markdown: str) -> str:
@@ -78,18 +65,27 @@ def render(markdown: str) -> str:
 
 def _all_cases():
     for path in FIXTURES:
-        for title, source, expected, line in read_cases(path):
-            yield pytest.param(path, title, source, expected, id=f"{path.stem}:{line}:{title}")
+        for index, case in enumerate(fixture_format.read_cases(path)):
+            yield pytest.param(path, index, case.title, case.source, case.expected,
+                               id=f"{path.stem}:{case.line}:{case.title}")
 
 
-@pytest.mark.parametrize(("path", "title", "source", "expected"), list(_all_cases()))
-def test_fixture(path: Path, title: str, source: str, expected: str, update_golden: bool):
+def difference(expected: str, actual: str) -> str:
+    """A unified diff of the two outputs as the fixture file spells them (wrapped)."""
+    diff = difflib.unified_diff(fixture_format.format_block(expected).splitlines(),
+                                fixture_format.format_block(actual).splitlines(),
+                                "expected", "actual", lineterm="", n=2)
+    return "\n".join(diff)
+
+
+@pytest.mark.parametrize(("path", "index", "title", "source", "expected"), list(_all_cases()))
+def test_fixture(path: Path, index: int, title: str, source: str, expected: str,
+                 update_golden: bool):
     actual = render(source)
-    if update_golden and actual != expected:
-        text = path.read_text("utf-8")
-        old = f"{title}\n.\n{source}.\n{expected + chr(10) if expected else ''}.\n"
-        new = f"{title}\n.\n{source}.\n{actual}\n.\n"
-        assert old in text, "fixture case not found for update"
-        path.write_text(text.replace(old, new, 1), "utf-8")
+    if update_golden:  # also rewraps cases written unwrapped
+        fixture_format.rewrite_case(path, index, source, actual)
         return
-    assert actual == expected
+    if actual != expected:
+        pytest.fail(f"{path.name}, case {title!r}: the output differs (rerun with "
+                    f"--update-golden to accept it, then review the diff)\n"
+                    f"{difference(expected, actual)}", pytrace=False)

@@ -13,33 +13,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distillgen.markdown.math import MathError, tex_to_mathml
+from tests.corpus import FORMULAS_FILE as FORMULAS  # noqa: F401 (the name tests used)
+from tests.corpus import formula, formulas
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-FORMULAS = SHARED / "corpus" / "math" / "formulas.txt"
-BENCH = SHARED / "bench" / "gen_corpus.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "gen_corpus.py"
 NS = "{http://www.w3.org/1998/Math/MathML}"
 LEAKED_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 def load_formulas() -> list[str]:
     """The corpus, one formula a line, newlines decoded as its README says."""
-    if not FORMULAS.exists():
-        return []
-    lines = FORMULAS.read_text(encoding="utf-8").splitlines()
-    return [re.sub(r"\\n(?![A-Za-z])", "\n", line) for line in lines]
+    return list(formulas())
 
 
 CORPUS = load_formulas()
-needs_corpus = pytest.mark.skipif(not CORPUS, reason="shared/corpus is not beside the repo")
+needs_corpus = pytest.mark.skipif(not CORPUS, reason="tests/corpus/math is missing")
 
 
-def corpus_formula(fragment: str, *, whole: bool = False) -> str:
-    """The one corpus formula containing ``fragment`` (or equal to it, with ``whole``)."""
-    if not CORPUS:
-        pytest.skip("shared/corpus is not beside the repo")
-    found = [tex for tex in CORPUS if (tex == fragment if whole else fragment in tex)]
-    assert len(found) == 1, f"{len(found)} corpus formulas contain {fragment!r}"
-    return found[0]
+def corpus_line(number: int) -> str:
+    """Formula on 1-based line ``number`` of formulas.txt; new tests name their formula with
+    :func:`tests.corpus.formula` instead, which survives the corpus being edited."""
+    return CORPUS[number - 1]
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -96,22 +90,19 @@ def mtable_shape(table: ElementTree.Element) -> list[int]:
 
 # -- the real-world corpus ------------------------------------------------------------------------
 
-@needs_corpus
-@pytest.mark.parametrize("tex", CORPUS or [""], ids=lambda tex: tex[:40])
+@pytest.mark.parametrize("tex", CORPUS, ids=[f"line{n}" for n in range(1, len(CORPUS) + 1)])
 @pytest.mark.parametrize("display", [True, False], ids=["block", "inline"])
 def test_every_corpus_formula_converts_cleanly(tex: str, display: bool) -> None:
-    if not CORPUS:
-        pytest.skip("shared/corpus is not beside the repo")
-    assert_clean(tex_to_mathml(tex, display=display))
+    assert_clean(tex_to_mathml(tex, display=display), tex)
 
 
-@needs_corpus
 def test_corpus_has_150_formulas() -> None:
     assert len(CORPUS) == 150
 
 
 def test_aligned_becomes_a_two_column_table_with_rows_aligned_right_left() -> None:
-    tex = corpus_formula(r"w^{k+1}&=w^{k}-\alpha z^{k+1}" + "\n  \\end{aligned}")
+    # Distill, "Why Momentum Really Works"
+    tex = formula("w^{k+1}&=w^{k}-\\alpha z^{k+1}\n")  # two rows, "\\[0.4em]" between them
     body = convert(tex)
     (table,) = find_all(body, "mtable")
     assert mtable_shape(table) == [2, 2]
@@ -122,7 +113,8 @@ def test_aligned_becomes_a_two_column_table_with_rows_aligned_right_left() -> No
 
 
 def test_aligned_with_comment_column_keeps_three_columns_and_its_six_rows() -> None:
-    body = convert(corpus_formula("Starting from a random state"))
+    # lil-log, "Policy Gradient Algorithms": the policy gradient theorem, step by step
+    body = convert(formula(r"\scriptstyle{\text{; Starting from a random state } s_0}"))
     table = find_all(body, "mtable")[0]
     assert mtable_shape(table) == [3] * 6
     # \scriptstyle{\text{…}} in the third column is small, and only there.
@@ -134,14 +126,16 @@ def test_aligned_with_comment_column_keeps_three_columns_and_its_six_rows() -> N
 
 
 def test_array_in_parentheses_keeps_its_rows_and_columns() -> None:
-    body = convert(corpus_formula(r"Z=\left(\begin{array}{ccccc}"))
+    # Distill, "Why Momentum Really Works": a Vandermonde matrix
+    body = convert(formula(r"Z=\left(\begin{array}{ccccc}"))
     (table,) = find_all(body, "mtable")
     assert mtable_shape(table) == [5, 5, 5, 5]
     assert {cell.get("columnalign") for row in table for cell in row} == {"center"}
 
 
 def test_aligned_holding_nested_arrays_keeps_both_levels() -> None:
-    body = convert(corpus_formula(r"\mathbf{E}f(x^{k})&=\frac{\lambda}{2}"))
+    # Distill, "Why Momentum Really Works"
+    body = convert(formula(r"\mathbf{E}f(x^{k})&=\frac{\lambda}{2}\mathbf{E}[(x^{k})^{2}]"))
     outer = find_all(body, "mtable")[0]
     assert len(mtable_shape(outer)) == 5
     inner = [table for table in find_all(body, "mtable") if table is not outer]
@@ -149,20 +143,24 @@ def test_aligned_holding_nested_arrays_keeps_both_levels() -> None:
 
 
 def test_frac_becomes_mfrac_with_both_parts() -> None:
-    body = convert(corpus_formula(r"\frac{\kappa-1}{\kappa+1}", whole=True))
+    # Distill, "Why Momentum Really Works"
+    body = convert(formula(r"\frac{\kappa-1}{\kappa+1}"))
     (fraction,) = find_all(body, "mfrac")
     assert [texts(part) for part in fraction] == ["κ−1", "κ+1"]
 
 
 def test_mathop_text_with_limits_puts_the_limit_under_the_operator() -> None:
-    body = convert(corpus_formula(r"\text{optimal }\alpha"))
+    # Distill, "Why Momentum Really Works": the optimal step size
+    body = convert(formula(r"{\mathop{\text{argmin}}\limits_\alpha}"))
     operators = [under for under in find_all(body, "munder") if local(under[0]) == "mo"]
     assert [texts(under[0]) for under in operators] == ["argmin", "min"]
     assert all(texts(under[1]) == "α" for under in operators)
 
 
 def test_color_with_argument_colours_only_the_argument() -> None:
-    body = convert(corpus_formula(r"\color{blue}{\tilde{\boldsymbol{\mu}}}"))
+    # lil-log, "What are Diffusion Models?": the reverse conditional
+    body = convert(formula(r"\color{blue}{\tilde{\boldsymbol{\mu}}}(\mathbf{x}_t, \mathbf{x}_0), "
+                           r"\color{red}{\tilde{\beta}_t} \mathbf{I}"))
     styles = find_all(body, "mstyle")
     assert [style.get("mathcolor") for style in styles] == ["blue", "red"]
     assert "𝐈" not in texts(styles[1])  # \color{red}{\tilde{\beta}_t} \mathbf{I}
@@ -170,7 +168,8 @@ def test_color_with_argument_colours_only_the_argument() -> None:
 
 
 def test_nested_color_switches_inside_cases_keep_the_table_intact() -> None:
-    body = convert(corpus_formula(r"\color{#AAA}{\color{black}{R^{k}}"))
+    # Distill, "Why Momentum Really Works"
+    body = convert(formula(r"\color{#AAA}{\color{black}{R^{k}}=\begin{cases}"))
     (table,) = find_all(body, "mtable")
     assert mtable_shape(table) == [2, 2]
     outer = find_all(body, "mstyle")[0]
@@ -180,8 +179,9 @@ def test_nested_color_switches_inside_cases_keep_the_table_intact() -> None:
 
 
 def test_underbrace_labels_sit_under_the_brace() -> None:
-    body = convert(corpus_formula(
-        r"\underbrace{- \log p_\theta(\mathbf{x}_0 \vert \mathbf{x}_1)}_{L_0}"))
+    # lil-log, "What are Diffusion Models?": the variational lower bound
+    body = convert(formula(r"\underbrace{D_\text{KL}(q(\mathbf{x}_T \vert \mathbf{x}_0) "
+                           r"\parallel p_\theta(\mathbf{x}_T))}_{L_T}"))
     braces = [under for under in find_all(body, "munder")
               if local(under[0]) == "munder" and texts(under[0][1]) == "\u23df"]
     assert len(braces) == 3
@@ -189,7 +189,8 @@ def test_underbrace_labels_sit_under_the_brace() -> None:
 
 
 def test_vert_delimiters_become_stretchy_fences() -> None:
-    body = convert(corpus_formula("Definition of probability distribution."))
+    # lil-log, "Flow-based Deep Generative Models": change of variables
+    body = convert(formula(r"& \int p(x)dx = \int \pi(z)dz = 1"))
     fences = [mo for mo in find_all(body, "mo") if mo.get("fence") == "true"]
     assert [mo.text for mo in fences] == ["|", "|", "|", "|"]
 
@@ -225,7 +226,7 @@ def bench_fills() -> list[tuple[str, bool]]:
 BENCH_FILLS = bench_fills()
 
 
-@pytest.mark.skipif(not BENCH_FILLS, reason="shared/bench is not beside the repo")
+@pytest.mark.skipif(not BENCH_FILLS, reason="bench/gen_corpus.py is missing")
 def test_every_bench_template_converts_cleanly() -> None:
     failures = []
     for tex, display in BENCH_FILLS:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from distillgen.build import build
+from distillgen.parallel import MIN_POSTS_FOR_POOL
 from tests.hostile.sitekit import (
     cli_env,
     copy_example_site,
@@ -25,6 +26,7 @@ from tests.hostile.sitekit import (
     write_files,
 )
 
+pytestmark = pytest.mark.slow  # whole sites built six times
 POSTS = 40
 
 
@@ -54,6 +56,7 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
 
 
 def test_workers_and_cache_states_give_the_same_bytes(tmp_path: Path, reference):
+    assert POSTS >= MIN_POSTS_FOR_POOL  # or two workers would be none
     root = _make_site(tmp_path / "site-root")
     cold = build(root, workers=2)
     assert not cold.failed and cold.stats["rendered"] > 0

@@ -210,6 +210,7 @@ def _check_rendered(body: str, context: RenderContext) -> None:
     assert second == first
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(body=markdown_bodies)
 def test_random_markdown_renders_to_balanced_html_the_same_every_time(body, context):
