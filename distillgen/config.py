@@ -17,7 +17,12 @@ key                   default                       meaning
                                                     ``"author-year"``: ``(Rudin, 2019)``.
 ``unknown_citation``  ``"error"``                   A key missing from the bibliography is an
                                                     ``"error"``, or with ``"warn"`` a warning.
-``bibliography``      ``"references.bib"``          Site-wide BibTeX file, relative to root.
+``bibliography``      ``"references.bib"``          Site-wide BibTeX file, or a list of them
+                                                    searched in order; relative to root.
+``csl``               ``""``                        A CSL style for citations and references:
+                                                    a name (``"apa"``, ``"ieee"``) or a
+                                                    ``.csl`` file; "" keeps the built-in
+                                                    ``citation_style``.
 ``content_dir``       ``"content"``                 Folder holding the Markdown posts.
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
@@ -66,8 +71,10 @@ class SiteConfig:
     author: str = ""
     citation_style: str = "numeric"
     unknown_citation: str = "error"
-    bibliography: str = "references.bib"
-    """Relative to the root, forward slashes."""
+    bibliography: str | tuple[str, ...] = "references.bib"
+    """Relative to the root, forward slashes; several files are a tuple, searched in order."""
+    csl: str = ""
+    """A CSL style name or a .csl file relative to the root; "" for the built-in styles."""
     content_dir: str = "content"
     """Relative to the root, forward slashes, normalised (no ``./``, no trailing ``/``)."""
     output_dir: str = "site"
@@ -88,7 +95,13 @@ class SiteConfig:
         return self.root / self.output_dir
 
     def bibliography_path(self) -> Path:
-        return self.root / self.bibliography
+        """The first (or only) site bibliography."""
+        return self.bibliography_paths()[0]
+
+    def bibliography_paths(self) -> list[Path]:
+        """Every site bibliography, in the order they are searched."""
+        files = (self.bibliography,) if isinstance(self.bibliography, str) else self.bibliography
+        return [self.root / name for name in files] or [self.root / "references.bib"]
 
     def cache_path(self) -> Path:
         """Beside the output, never inside it: a fresh copy of the site is a cold build."""
@@ -194,6 +207,28 @@ def _path(key: str, value: Any) -> str:
     return path
 
 
+def _bibliographies(key: str, value: Any) -> str | tuple[str, ...]:
+    """One path, or a non-empty list of them (kept in order, repeats dropped)."""
+    if not isinstance(value, list):
+        return _path(key, value)
+    if not value:
+        raise _BadValue(f"`{key}` must not be an empty list",
+                        'write bibliography = ["references.bib"], or leave it out')
+    paths = tuple(dict.fromkeys(_path(key, item) for item in value))
+    return paths[0] if len(paths) == 1 else paths
+
+
+def _csl(key: str, value: Any) -> str:
+    """A CSL style name or .csl file; the style itself is read by the build."""
+    from .bibliography.csl import find_style, is_style_file, style_names
+
+    text = _text(key, value).strip()
+    if text and not is_style_file(text) and text not in style_names():
+        _style, message, hint = find_style(text, Path("."))
+        raise _BadValue(message, hint)
+    return text
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text,
     "description": _text,
@@ -202,7 +237,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "author": _text,
     "citation_style": _one_of(CITATION_STYLES),
     "unknown_citation": _one_of(UNKNOWN_CITATION_POLICIES),
-    "bibliography": _path,
+    "bibliography": _bibliographies,
+    "csl": _csl,
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
@@ -213,11 +249,14 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description",
+    "source_dir": "content_dir", "subtitle": "description", "bibliographies": "bibliography",
+    "style": "csl", "csl_style": "csl", "citation-style-language": "csl",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_PATH_KEYS = ("bibliography", "content_dir", "output_dir")
+_PATH_KEYS = ("content_dir", "output_dir")
+_LISTED_PATH_KEYS = ("bibliography", "csl")
+"""Paths that may be a list (``bibliography``) or not a path at all (a ``csl`` style name)."""
 
 
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteConfig:
@@ -227,7 +266,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     """
     root = Path(root).resolve()
     diagnostics: list[Diagnostic] = []
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     where: dict[str, SourceLocation | None] = {}
     config_file = root / CONFIG_FILE
     if config_file.is_file():
@@ -236,12 +275,13 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
         if value is not None:
             _accept(key, value, None, values, where, diagnostics)
     _check_paths(root, values, where, diagnostics)
+    _check_listed_paths(root, values, where, diagnostics)
     if diagnostics:
         raise DistillgenError(diagnostics)
     return SiteConfig(root=root, **values)
 
 
-def _read_file(config_file: Path, values: dict[str, str],
+def _read_file(config_file: Path, values: dict[str, Any],
                where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     try:
         data = config_file.read_bytes()
@@ -265,7 +305,7 @@ def _read_file(config_file: Path, values: dict[str, str],
                 diagnostics)
 
 
-def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, str],
+def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[str, Any],
             where: dict[str, SourceLocation | None], diagnostics: list[Diagnostic]) -> None:
     """Validate one setting; record it, or record why not."""
     check = _CHECKS.get(key)
@@ -282,7 +322,7 @@ def _accept(key: str, value: Any, location: SourceLocation | None, values: dict[
         diagnostics.append(error("bad-config", bad.message, location, bad.hint))
 
 
-def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLocation | None],
+def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLocation | None],
                  diagnostics: list[Diagnostic]) -> None:
     """Keep every path inside the root (defaults too: a folder may be a link), normalised, and
     the output clear of everything else."""
@@ -310,6 +350,28 @@ def _check_paths(root: Path, values: dict[str, str], where: dict[str, SourceLoca
         diagnostics.append(error("bad-config", f"`output_dir` ({output}) {clash}",
                                  where.get("output_dir"),
                                  'build into a folder of its own, such as output_dir = "site"'))
+
+
+def _check_listed_paths(root: Path, values: dict,
+                        where: dict[str, SourceLocation | None],
+                        diagnostics: list[Diagnostic]) -> None:
+    """``bibliography`` files (one or several) and a ``csl`` file stay inside the root."""
+    from .bibliography.csl import is_style_file
+
+    for key in _LISTED_PATH_KEYS:
+        value = values.get(key, getattr(SiteConfig, key))
+        if key == "csl" and not (value and is_style_file(value)):
+            continue
+        paths = (value,) if isinstance(value, str) else value
+        try:
+            checked = tuple(_inside_root(root, key, path) for path in paths)
+        except _BadValue as bad:
+            location = where.get(key) if key in values else SourceLocation(str(value))
+            diagnostics.append(error("bad-config", bad.message, location, bad.hint))
+            values.pop(key, None)
+            continue
+        if key in values:
+            values[key] = checked[0] if isinstance(value, str) else checked
 
 
 def _overlap(first: PurePosixPath, second: PurePosixPath) -> bool:

@@ -15,7 +15,7 @@ from distillgen.config import SiteConfig
 from distillgen.discover import discover
 from distillgen.errors import Diagnostic, Severity
 from distillgen.front_matter import parse_post
-from distillgen.model import Author, Post, SourceFile
+from distillgen.model import Affiliation, Author, Post, SourceFile
 from distillgen.names import slugify
 
 POST = "content/blog/post.md"
@@ -187,7 +187,8 @@ def test_defaults() -> None:
     assert (got.description, got.tags, got.authors, got.draft, got.featured) == (
         "", (), (), False, False)
     assert (got.citation, got.toc, got.doi, got.image, got.bibliography) == (
-        True, True, None, None, None)
+        True, True, None, None, ())
+    assert (got.csl, got.nocite, got.abstract) == (None, (), "")
     assert got.updated_date is None
 
 
@@ -431,8 +432,8 @@ def test_authors_mixed_list_of_names_and_mappings() -> None:
                "    affiliation: Example Institute", "    affiliationUrl: https://example.org",
                "  - Tomás Ferreira", "  - {name: Ada}")
     assert got.authors == (
-        Author("Mira Halvorsen", "https://example.org/m", "Example Institute",
-               "https://example.org"),
+        Author("Mira Halvorsen", "https://example.org/m",
+               affiliations=(Affiliation("Example Institute", "https://example.org"),)),
         Author("Tomás Ferreira"),
         Author("Ada"),
     )
@@ -535,8 +536,10 @@ def test_image_may_be_relative_or_an_absolute_url() -> None:
 
 
 def test_bibliography_is_relative_to_the_post() -> None:
-    assert meta(*MINIMAL, "bibliography: refs.bib").bibliography == "refs.bib"
-    assert meta(*MINIMAL, "bibliography: ../../shared.bib").bibliography == "../../shared.bib"
+    assert meta(*MINIMAL, "bibliography: refs.bib").bibliography == ("refs.bib",)
+    assert meta(*MINIMAL, "bibliography: ../../shared.bib").bibliography == ("../../shared.bib",)
+    assert meta(*MINIMAL, "bibliography: [a.bib, b.bib, a.bib]").bibliography == (
+        "a.bib", "b.bib")
 
 
 @pytest.mark.parametrize("key", ["bibliography", "image"])
