@@ -15,6 +15,7 @@ from .model import AssetInfo
 MEDIA_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff",
     ".mp4", ".webm", ".ogg", ".mp3", ".wav", ".pdf", ".csv", ".json", ".txt", ".zip",
+    ".apng", ".mov", ".m4v", ".ogv", ".vtt", ".html", ".htm", ".js", ".mjs", ".css",
 })
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-packages"})
 

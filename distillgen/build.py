@@ -307,6 +307,7 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         csl=site_style,
         styles=post_styles,
         language=config.language,
+        smart_punctuation=config.smart_punctuation,
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},

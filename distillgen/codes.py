@@ -172,6 +172,73 @@ _ALL = (
     _code("missing-alt", "warning", "an image has no alt text", """
         Screen readers skip an image without a description: ![what the image shows](path).
         """),
+    _code("unused-footnote", "warning", "a note is defined but never referenced", """
+        A definition `[^label]: text` that no `[^label]` in the text refers to does not
+        appear anywhere on the page.
+
+            Some claim.[^src]      # the definition below is [^source]
+            [^source]: The paper.
+
+        Refer to it from the text, or delete it.
+        """),
+    _code("unclosed-div", "error", "a fenced div `:::` is never closed", """
+        A line of three or more colons with attributes (`::: {.callout-note}`) opens a
+        div; a line of colons alone closes the innermost open one. Without its closing line
+        the div would silently swallow the rest of the post.
+
+            ::: {.callout-tip}
+            Remember to save.
+                                   # missing: a line with only :::
+
+        Add the closing `:::` after the div's last line.
+        """),
+    _code("duplicate-id", "warning", "two figures, tables, sections or theorems share an id", """
+        Cross-references name their target by its id (`{#fig-loss}`), so each may be used
+        once per post. The first element keeps it.
+
+        Rename one of them.
+        """),
+    _code("distill-tag", "warning", "a Distill or al-folio tag is converted to native syntax", """
+        Posts written for Distill or al-folio build unchanged: `<d-cite key="a">` becomes a
+        citation, `<d-footnote>` a sidenote, `<d-math>` MathML, `<d-code>` highlighted
+        code, `<d-figure>` a figure, `<d-appendix>` moves to the appendix, and
+        `<d-article>`, `<d-title>`, `<d-byline>`, `<d-front-matter>` and
+        `<d-bibliography>` are dropped (front matter says what they said). al-folio's
+        `{% include figure.html path="…" %}` becomes a figure and `{% cite key %}` a
+        citation. The warning's hint gives the native syntax:
+
+            <d-cite key="ho2020denoising"></d-cite>     ->   [@ho2020denoising]
+            <d-footnote>A note.</d-footnote>            ->   ^[A note.]
+
+        Rewrite them at leisure; `distillgen check` lists every place.
+        """),
+    _code("unrendered-syntax", "warning",
+          "text on the page looks like syntax that was not processed", """
+        After parsing, the visible text of a post (not code or math) is checked for
+        constructs some other tool would have processed: TeX between dollars or in
+        \\(…\\), \\ref{…} and other LaTeX commands, `:::` fences, `{#id}` or
+        `{width=50%}` attributes, `^[`, `[@`, Quarto shortcodes `{{< … >}}`, Liquid
+        `{% … %}`, Distill `<d-…>` tags, d2l's `:eqref:` and knitr's inline `r …` code.
+        Readers would see them as written.
+
+            $ x^2 $          # no space inside the dollars: $x^2$
+
+        The hint says what to write instead; constructs distillgen does not support
+        (shortcodes, Liquid, d2l roles, inline R) have to be replaced by their result.
+        """),
+    _code("executable-code", "warning", "a Quarto or knitr code cell is shown, not run", """
+        A fenced block whose header is an engine in braces (```{python}, ```{r, echo=FALSE})
+        is a cell that Quarto or knitr would run, inserting its output. distillgen shows
+        the code highlighted but runs nothing, so plots and printed results are missing.
+
+        Paste the output below the cell (an image, a table, or a plain ``` block).
+        """),
+    _code("raw-block", "warning", "a raw block for another output format is left out", """
+        ```{=latex} (or any raw format but html) holds output for another format; an HTML
+        page cannot show it, and pandoc leaves it out too. ```{=html} passes through.
+
+        Write the content in Markdown or HTML.
+        """),
     # --- BibTeX ---------------------------------------------------------------------------
     _code("bad-bibtex", "error or warning", "a .bib file has a syntax error", """
         An entry cannot be read: an unclosed brace, a missing comma between fields. The

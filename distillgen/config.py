@@ -27,6 +27,8 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
+                                                    in the text (never in code or math).
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -81,6 +83,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    smart_punctuation: bool = True
+    """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -200,6 +204,13 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValue(f"`{key}` must be true or false, not {_toml_kind(value)}",
+                        f"write {key} = true or {key} = false")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -242,6 +253,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "smart_punctuation": _flag,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -249,8 +261,10 @@ _ALIASES = {
     "url": "base_url", "baseurl": "base_url", "site_url": "base_url", "name": "title",
     "lang": "language", "locale": "language", "bib": "bibliography", "out": "output_dir",
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
-    "source_dir": "content_dir", "subtitle": "description", "bibliographies": "bibliography",
-    "style": "csl", "csl_style": "csl", "citation-style-language": "csl",
+    "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
+    "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
+    "bibliographies": "bibliography", "style": "csl", "csl_style": "csl",
+    "citation-style-language": "csl",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 

@@ -138,6 +138,8 @@ class RenderedPost:
     post: Post
     html: str
     """The article body HTML (sidenotes in place, no appendix)."""
+    appendix_html: str = ""
+    """Blocks the author moved to the appendix (``::: {.appendix}``, ``{.appendix}`` sections)."""
     toc: tuple[TocEntry, ...] = ()
     citations: tuple[str, ...] = ()
     """Keys of the works in the reference list: cited ones in order of first citation, then

@@ -66,7 +66,8 @@ Page = bytes | str
 def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> RenderedPost:
     """What the rest of the build needs once the page exists: the big HTML strings dropped
     (the feed's copy kept only for posts the feed carries), so 10,000 posts fit in memory."""
-    return dataclasses.replace(rendered, html="", bibliography_html=(), footnotes_html=(),
+    return dataclasses.replace(rendered, html="", appendix_html="", bibliography_html=(),
+                               footnotes_html=(),
                                toc=(), feed_html=rendered.feed_html if keep_feed else "",
                                listing_html=listing_html,
                                post=dataclasses.replace(rendered.post, body=""))

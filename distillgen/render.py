@@ -21,9 +21,11 @@ from .bibliography.csl import CslStyle
 from .bibliography.styles import post_style
 from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
+from .markdown.appendix import render_appendix
 from .markdown.citations import resolve_citations
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
@@ -49,11 +51,13 @@ class RenderContext:
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
+    smart_punctuation: bool = True
+    """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
 
-@functools.lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return make_markdown()
+@functools.lru_cache(maxsize=2)
+def _markdown(smart_punctuation: bool = True) -> MarkdownIt:
+    return make_markdown(smart_punctuation=smart_punctuation)
 
 
 def lookup_for(post: Post, context: RenderContext):
@@ -113,7 +117,8 @@ def render_settings(post: Post, context: RenderContext) -> tuple:
 
         every_key = hashlib.sha256("\0".join(_lookup(post, context)[1]()).encode()).hexdigest()
     return (context.citation_style, context.unknown_citation, context.content_dir,
-            style.digest if style else None, context.language if style else None, every_key)
+            context.smart_punctuation, style.digest if style else None,
+            context.language if style else None, every_key)
 
 
 def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None, *,
@@ -121,7 +126,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     """Render a post's body, notes, bibliography and table of contents, and with ``feed``
     also the copy for feed readers (skipped for posts the feed does not carry: it costs a
     second rendering pass)."""
-    md = md or _markdown()
+    md = md or _markdown(context.smart_punctuation)
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
 
@@ -147,7 +152,9 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)
+    render_previews(md, tokens, env)
     body_html = md.renderer.render(tokens, md.options, env)
+    appendix_html = render_appendix(md, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
     feed_parts = _feed_html(md, tokens, env, state) if feed else []
@@ -167,6 +174,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     return RenderedPost(
         post=post,
         html=fill(body_html),
+        appendix_html=fill(appendix_html),
         toc=tuple(dataclasses.replace(entry, html=fill(entry.html)) for entry in toc),
         citations=tuple(entry.key for entry in listed),
         bibliography_html=bibliography,
@@ -222,11 +230,14 @@ def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState) -> 
     state.for_feed = True
     try:
         body = md.renderer.render(tokens, md.options, env)
+        appendix = render_appendix(md, env)
         notes = render_appendix_notes(md, env)
     finally:
         state.for_feed = False
         del state.diagnostics[diagnostics_before:]  # already reported by the page render
     parts = [body]
+    if appendix:
+        parts.append(appendix)
     if notes:
         parts.append("<h2>Notes</h2>\n<ol>")
         parts += [f'<li value="{number}">{note}</li>' for number, note in notes]

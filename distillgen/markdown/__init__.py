@@ -1,9 +1,13 @@
 """The Markdown dialect: one markdown-it instance with every plugin wired in one place.
 
-The plugins, one syntax each: citations (``@key``, ``[@a; @b]``), sidenotes (footnotes),
-math (``$…$``, ``$$…$$``), figures (images, alone in a paragraph), highlight (fenced code),
-headings (ids and the table of contents). Attributes (``{.l-page}``) come from
-mdit-py-plugins; GFM tables and strikethrough from markdown-it's core.
+The plugins, one syntax each: citations (``@key``, ``[@a; @b]``), sidenotes (footnotes and
+``^[…]``), math (``$…$``, ``$$…$$``), figures (images, alone in a paragraph; videos), media
+(files raw HTML refers to), highlight and code_blocks (fenced code and its attributes),
+attributes (pandoc's ``{#id .class key=value}`` and bracketed spans), fenced_divs (``:::``,
+callouts, theorems, asides), alerts (GitHub's ``> [!NOTE]``), html_blocks (Markdown inside
+HTML blocks), tables (pipe and grid tables, captions), distill_tags (``<d-cite>``…), smart
+(punctuation), headings (ids and the table of contents), appendix, numbering (cross-reference
+targets), and unrendered (the check that nothing looks like unprocessed syntax).
 """
 
 from __future__ import annotations
@@ -11,18 +15,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
-from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 
+from .alerts import alerts_plugin
+from .appendix import appendix_plugin
+from .attributes import attributes_plugin
 from .citations import citations_plugin
+from .code_blocks import code_blocks_plugin
+from .distill_tags import distill_tags_plugin
+from .fenced_divs import fenced_divs_plugin
 from .figures import figures_plugin
 from .headings import headings_plugin
 from .highlight import markdown_highlighter
+from .html_blocks import html_blocks_plugin
 from .links import links_plugin
 from .locations import assign_lines
 from .math_plugin import math_plugin
-from .sidenotes import sidenotes_plugin
+from .media import media_plugin
+from .numbering import numbering_plugin
+from .sidenotes import locate_inline_notes, sidenotes_plugin
+from .smart import smart_punctuation_plugin
 from .tables import tables_plugin
+from .unrendered import unrendered_plugin
 
 
 def _default_converter(tex: str, display: bool) -> str:
@@ -31,7 +44,8 @@ def _default_converter(tex: str, display: bool) -> str:
     return tex_to_mathml(tex, display=display)
 
 
-def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> MarkdownIt:
+def make_markdown(convert_math: Callable[[str, bool], str] | None = None, *,
+                  smart_punctuation: bool = True) -> MarkdownIt:
     """The configured parser and renderer; ``convert_math`` is injectable for tests."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False,
                                    "highlight": markdown_highlighter})
@@ -40,23 +54,21 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None) -> Mar
     md.use(math_plugin, convert=convert_math or _default_converter)
     md.use(citations_plugin)
     md.use(sidenotes_plugin)
-    md.use(attrs_plugin)
-    _attrs_only_at_brace(md)
-    md.use(attrs_block_plugin)
+    md.use(attributes_plugin)
+    md.use(code_blocks_plugin)
+    md.use(fenced_divs_plugin)
+    md.use(alerts_plugin)
+    md.use(html_blocks_plugin)
+    md.use(distill_tags_plugin)
     md.use(figures_plugin)
+    md.use(media_plugin)
     md.use(links_plugin)
     md.use(headings_plugin)
+    md.use(appendix_plugin)
+    if smart_punctuation:
+        md.use(smart_punctuation_plugin)
     md.core.ruler.after("inline", "dg_assign_lines", assign_lines)
+    md.core.ruler.after("dg_assign_lines", "dg_locate_inline_notes", locate_inline_notes)
+    md.use(unrendered_plugin)
+    md.use(numbering_plugin)
     return md
-
-
-def _attrs_only_at_brace(md: MarkdownIt) -> None:
-    """Run the inline attributes rule only where ``{`` starts them. The plugin's rule reads
-    the pending text at every character no other rule took, which costs time in proportion
-    to the paragraph so far: a long paragraph of punctuation took quadratic time."""
-    attr_rule = next(rule.fn for rule in md.inline.ruler.__rules__ if rule.name == "attr")
-
-    def attrs_at_brace(state: StateInline, silent: bool) -> bool:
-        return state.src[state.pos] == "{" and attr_rule(state, silent)
-
-    md.inline.ruler.at("attr", attrs_at_brace)

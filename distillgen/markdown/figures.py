@@ -37,6 +37,9 @@ def figures_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("image", render_image)
     md.add_render_rule("figure_open", render_figure_open)
     md.add_render_rule("figure_close", lambda self, tokens, idx, options, env: "</figure>\n")
+    md.add_render_rule("dg_caption_open", render_caption_open)
+    md.add_render_rule("dg_caption_close", lambda self, tokens, idx, options, env:
+                       "</figcaption>\n")
 
 
 def _lone_image(inline: Token) -> Token | None:
@@ -76,6 +79,18 @@ def render_figure_open(self, tokens: Sequence[Token], idx: int, options, env) ->
     return f"<figure{attrs}>"
 
 
+def caption_prefix(prefix: str | None) -> str:
+    """"Figure 1: " before a numbered figure's caption."""
+    if not prefix:
+        return ""
+    separator = " " if prefix.startswith("(") else ": "
+    return f'<span class="figure-number">{html.escape(prefix)}</span>{separator}'
+
+
+def render_caption_open(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+    return "<figcaption>" + caption_prefix(tokens[idx].meta.get("prefix"))
+
+
 def plain_text(tokens: Sequence[Token]) -> str:
     """Readable text of inline tokens, for alt attributes (math and citations as written)."""
     parts = []
@@ -110,10 +125,37 @@ def render_image(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     attrs.setdefault("loading", "lazy")
     attrs.setdefault("decoding", "async")
     tag = "<img" + "".join(f' {k}="{html.escape(v)}"' for k, v in attrs.items()) + ">"
+    if is_video(src):
+        tag = video_element(attrs, alt)
     if token.meta and token.meta.get("figure") and token.children:
-        caption = self.renderInline(token.children, options, env)
+        caption = caption_prefix(token.meta.get("caption_prefix")) + \
+            self.renderInline(token.children, options, env)
         return f"{tag}\n<figcaption>{caption}</figcaption>\n"
     return tag
+
+
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogg": "video/ogg",
+               ".ogv": "video/ogg", ".mov": "video/quicktime", ".m4v": "video/mp4"}
+
+
+def is_video(src: str) -> bool:
+    path = re.split(r"[?#]", src, maxsplit=1)[0].lower()
+    return posixpath.splitext(path)[1] in VIDEO_TYPES
+
+
+def video_element(attrs: dict[str, str], alt: str) -> str:
+    """``![caption](clip.mp4)``: a video with controls; the alt text labels it."""
+    src = attrs.pop("src")
+    for name in ("alt", "loading", "decoding"):
+        attrs.pop(name, None)
+    kind = VIDEO_TYPES[posixpath.splitext(re.split(r"[?#]", src, maxsplit=1)[0].lower())[1]]
+    if alt:
+        attrs["aria-label"] = alt
+    extra = "".join(f' {k}="{html.escape(v)}"' for k, v in attrs.items())
+    return (f'<video controls preload="metadata"{extra}>'
+            f'<source src="{html.escape(src)}" type="{kind}">'
+            f'<a href="{html.escape(src)}">{html.escape(alt or "Download the video")}</a>'
+            "</video>")
 
 
 def resolve_local_file(state: RenderState, src: str, token: Token):

@@ -75,6 +75,18 @@ def assign_lines(state: StateCore) -> None:
         token.meta[COLUMN] = column
 
 
+def locate_children(parent: Token, tokens: list[Token], body_lines: list[str]) -> None:
+    """Give located tokens that belong to ``parent``'s text (but are not its children, such
+    as the inside of an inline note) a line and column."""
+    newlines = _newline_offsets(parent.content)
+    for token in tokens:
+        if token.meta and OFFSET in token.meta and LINE not in token.meta:
+            line, column = _line_and_column(parent, token.meta[OFFSET], body_lines,
+                                            token.markup, newlines)
+            token.meta[LINE] = line
+            token.meta[COLUMN] = column
+
+
 def _newline_offsets(text: str) -> list[int]:
     """Where ``text`` breaks lines (str.find runs in C; a loop over characters would not)."""
     offsets = []

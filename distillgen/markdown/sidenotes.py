@@ -14,7 +14,9 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline
 
+from .locations import LINE, OFFSET, locate_children, replace_inline_rule
 from .state import state_of
 
 NOTES_KEY = "dg_sidenotes"
@@ -25,9 +27,69 @@ REF_IDS_KEY = "note_ref_ids"
 
 def sidenotes_plugin(md: MarkdownIt) -> None:
     """Footnote syntax with sidenote rendering."""
-    md.use(footnote_plugin, inline=False)
+    md.use(footnote_plugin, inline=True)
+    replace_inline_rule(md, "footnote_inline", footnote_inline)
+    md.core.ruler.before("footnote_tail", "sidenote_definitions", remember_definitions)
     md.core.ruler.after("footnote_tail", "sidenote_collect", collect_notes)
     md.add_render_rule("footnote_ref", render_note_reference)
+
+
+DEFINITIONS_KEY = "dg_note_definitions"
+"""env key: note label -> 0-based body line of its definition."""
+
+
+def remember_definitions(state: StateCore) -> None:
+    """Where each ``[^label]:`` is written: the footnote plugin drops unreferenced ones."""
+    lines = {token.meta["label"]: token.map[0] for token in state.tokens
+             if token.type == "footnote_reference_open" and token.map}
+    if lines:
+        state.env[DEFINITIONS_KEY] = lines
+
+
+def report_unused_definitions(state: StateCore) -> None:
+    """A definition nothing refers to would vanish from the page: say so."""
+    refs = state.env.get("footnotes", {}).get("refs", {})
+    lines = state.env.get(DEFINITIONS_KEY, {})
+    render_state = state_of(state.env)
+    for key, number in refs.items():
+        label = key[1:]
+        if number == -1 and label in lines:
+            token = Token("footnote_reference_open", "", 0)
+            token.map = [lines[label], lines[label] + 1]
+            render_state.report("unused-footnote", f"note `[^{label}]` is defined but never "
+                                "referenced, so it does not appear", token,
+                                hint=f"refer to it with `[^{label}]` in the text, or delete it",
+                                warning=True)
+
+
+def locate_inline_notes(state: StateCore) -> None:
+    """Tokens inside ``^[…]`` were parsed from the note's text alone: place them in the file
+    through the paragraph that holds the note."""
+    notes = state.env.get("footnotes", {}).get("list", {})
+    body_lines = state.env.get("dg_body_lines") or state.src.split("\n")
+    for block in state.tokens:
+        if block.type != "inline" or not block.map:
+            continue
+        for child in block.children or []:
+            if child.type != "footnote_ref" or LINE not in (child.meta or {}):
+                continue
+            note = notes.get(child.meta["id"], {})
+            inner = note.get("tokens")
+            if not inner:
+                continue
+            shift = child.meta[OFFSET] + 2
+            for token in _with_children(inner):
+                if token.meta and OFFSET in token.meta and LINE not in token.meta:
+                    token.meta[OFFSET] += shift
+            locate_children(block, _with_children(inner), body_lines)
+
+
+def _with_children(tokens: list[Token]) -> list[Token]:
+    out = []
+    for token in tokens:
+        out.append(token)
+        out.extend(token.children or [])
+    return out
 
 
 def collect_notes(state: StateCore) -> None:
@@ -53,6 +115,7 @@ def collect_notes(state: StateCore) -> None:
             body.append(token)
     state.tokens = body
     state.env[NOTES_KEY] = notes
+    report_unused_definitions(state)
 
 
 def note_number(token: Token) -> int:

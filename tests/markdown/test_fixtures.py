@@ -60,9 +60,13 @@ def render(markdown: str) -> str:
                 body=markdown, body_line_offset=0, url_path=PurePosixPath("blog/case"))
     context = RenderContext(entries=dict(BIB.entries),
                             assets_on_disk={"assets/fig.png": AssetInfo(640, 480),
-                                            "content/blog/local.svg": AssetInfo(100, 50)})
+                                            "content/blog/local.svg": AssetInfo(100, 50),
+                                            "content/blog/clip.mp4": AssetInfo(),
+                                            "content/blog/data.csv": AssetInfo()})
     rendered = render_post(post, context)
     out = rendered.html.rstrip("\n")
+    if rendered.appendix_html:
+        out += "\n<!-- appendix -->\n" + rendered.appendix_html.rstrip("\n")
     for number, note in rendered.footnotes_html:
         out += f"\n<!-- note {number} -->\n{note}"
     for key, entry in rendered.bibliography_html:
