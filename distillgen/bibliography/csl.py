@@ -102,7 +102,9 @@ def find_style(spec: str, base: Path) -> tuple[CslStyle | None, str, str | None]
     except (StyleNotFoundError, StyleDependencyError, OSError, ValueError):
         from ..names import suggest_name
 
-        near = suggest_name(spec, style_names())
+        names = style_names()
+        near = max((name for name in names if spec.startswith(name + "-")), key=len,
+                   default=None) or suggest_name(spec, names)
         hint = (f'did you mean "{near}"?' if near else
                 'use a style name such as "apa", "chicago-author-date", "ieee" or "nature", '
                 'or the path of a .csl file')
@@ -134,11 +136,35 @@ def locale_for(language: str) -> str:
     return "en-US"
 
 
+@functools.lru_cache(maxsize=1)
+def _remember_macros() -> None:
+    """citeproc-py looks a macro up by name with an XPath query every time one is used, and
+    Chicago's style uses them by the thousand per reference: a post of 30 citations took 6
+    s, 1.6 s with each style's macros found once. The lookup is pure (a style never
+    changes once parsed), so its answers are kept on the style's root element, which the
+    parsed style keeps alive."""
+    from citeproc.model import CitationStylesElement
+
+    lookup = CitationStylesElement.get_macro
+    if getattr(lookup, "remembers", False):
+        return
+
+    def get_macro(self, name):
+        remembered = self.get_root().__dict__.setdefault("_distillgen_macros", {})
+        if name not in remembered:
+            remembered[name] = lookup(self, name)
+        return remembered[name]
+
+    get_macro.remembers = True  # type: ignore[attr-defined]
+    CitationStylesElement.get_macro = get_macro  # type: ignore[method-assign]
+
+
 @functools.lru_cache(maxsize=8)
 def parsed_style(xml: bytes, locale: str):
     """citeproc-py's style object, once per process (styles are read, never changed)."""
     from citeproc import CitationStylesStyle
 
+    _remember_macros()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return CitationStylesStyle(io.BytesIO(_normalised(xml)), locale=locale, validate=False)
@@ -540,11 +566,14 @@ class CslCitations:
         self.sorts_cites = citation.find(f"{{{CSL_NAMESPACE}}}sort") is not None
         self.title_cased = _title_cased_variables(style.xml)
         self.suffixes: dict[str, str] = {}
-        self._build(entries)
+        self.cites: dict[tuple[str, tuple[str, str] | None], str] = {}
+        self._register(entries)
         if citation.get("disambiguate-add-year-suffix", "false") == "true" and len(entries) > 1:
-            self._disambiguate(entries)
+            self._disambiguate()
+        self._render_list()
 
     def _citation_xml(self) -> str:
+        """The citation element and every macro it calls (to see what it prints)."""
         from lxml import etree
 
         text = etree.tostring(self.style.root.citation, encoding="unicode")
@@ -555,31 +584,41 @@ class CslCitations:
                 text += etree.tostring(found[0], encoding="unicode")
         return text
 
-    def _build(self, entries: list[Entry]) -> None:
+    def _register(self, entries: list[Entry]) -> None:
+        """Hand every work to citeproc-py and let the style sort them."""
         from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
         from citeproc.source.json import CiteProcJSON
 
-        items = []
-        for entry in entries:
-            item = csl_json(entry, self.ids[entry.key], self.title_cased)
-            if entry.key in self.suffixes:
-                item["year-suffix"] = self.suffixes[entry.key]
-            items.append(item)
+        items = [csl_json(entry, self.ids[entry.key], self.title_cased) for entry in entries]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.bibliography = CitationStylesBibliography(self.style, CiteProcJSON(items),
+            self.source = CiteProcJSON(items)
+            self.bibliography = CitationStylesBibliography(self.style, self.source,
                                                            formatter.html)
             for entry in entries:
                 self.bibliography.register(Citation([CitationItem(self.ids[entry.key])]))
             self.bibliography.sort()
-            rendered = [str(text) for text in self.bibliography.bibliography()]
         self.order = [self.keys_by_id[key] for key in self.bibliography.keys]
-        self.references = {key: self._finish_reference(key, text)
-                           for key, text in zip(self.order, rendered, strict=False)}
         self.position = {key: index for index, key in enumerate(self.order)}
 
-    def _disambiguate(self, entries: list[Entry]) -> None:
-        """Year suffixes for works whose citations would read the same, in list order."""
+    def _render_list(self) -> None:
+        """Each work's entry, one at a time: citeproc-py leaves out an entry the style
+        renders as nothing, which would shift every entry after it. Such an entry gets the
+        built-in format, so the list still shows every work."""
+        self.references = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for key, item in zip(self.order, self.bibliography.items, strict=True):
+                rendered = self.style.render_bibliography([item])
+                text = str(rendered[0]) if rendered else ""
+                self.references[key] = (self._finish_reference(key, text) if text.strip()
+                                        else self.entries[key].html())
+
+    def _disambiguate(self) -> None:
+        """Year suffixes for works whose citations would read the same, in list order (the
+        letters are set on citeproc-py's items, which the list then shows)."""
+        from citeproc.string import String
+
         groups: dict[str, list[str]] = {}
         for key in self.order:
             groups.setdefault(_plain(self._cite(key)), []).append(key)
@@ -587,11 +626,18 @@ class CslCitations:
             if len(keys) > 1:
                 for index, key in enumerate(keys):
                     self.suffixes[key] = _letters(index)
+                    self.source[self.ids[key]]["year_suffix"] = String(_letters(index))
         if self.suffixes:
-            self._build(entries)
+            self.cites.clear()
 
     def _cite(self, key: str, locator: tuple[str, str] | None = None) -> str:
         """One work's citation, without the citation's own brackets (escaped HTML)."""
+        cached = self.cites.get((key, locator))
+        if cached is None:
+            cached = self.cites[key, locator] = self._render_cite(key, locator)
+        return cached
+
+    def _render_cite(self, key: str, locator: tuple[str, str] | None) -> str:
         from citeproc import Citation, CitationItem, Locator
 
         options = {"locator": Locator(*locator)} if locator else {}

@@ -44,12 +44,14 @@ _MONTHS = {name: number for number, names in enumerate((
     ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
     ("dec", "december")), start=1) for name in names}
 _EPRINTS = {
-    "arxiv": ("arXiv", "https://arxiv.org/abs/{}"),
-    "jstor": ("JSTOR", "https://www.jstor.org/stable/{}"),
-    "pubmed": ("PMID", "https://pubmed.ncbi.nlm.nih.gov/{}/"),
-    "hdl": ("HDL", "https://hdl.handle.net/{}"),
-    "googlebooks": ("Google Books", "https://books.google.com/books?id={}"),
+    "arxiv": ("arXiv", "https://arxiv.org/abs/{}", _ARXIV_ID),
+    "jstor": ("JSTOR", "https://www.jstor.org/stable/{}", re.compile(r"\d+|10\.\d{4,9}/\S+")),
+    "pubmed": ("PMID", "https://pubmed.ncbi.nlm.nih.gov/{}/", re.compile(r"\d+")),
+    "hdl": ("HDL", "https://hdl.handle.net/{}", re.compile(r"[\d.]+/\S+")),
+    "googlebooks": ("Google Books", "https://books.google.com/books?id={}",
+                    re.compile(r"[\w-]+")),
 }
+"""eprinttype -> (name, link pattern, what an identifier looks like: others get no link)."""
 _NOT_INHERITED = frozenset({
     "ids", "crossref", "xref", "xdata", "entryset", "entrysubtype", "execute", "label",
     "options", "presort", "related", "relatedoptions", "relatedstring", "relatedtype",
@@ -327,7 +329,9 @@ class _EntryBuilder:
             return ("arXiv", identifier, "")
         identifier = identifier.removeprefix("arXiv:") if kind == "arxiv" else identifier
         if kind in _EPRINTS:
-            name, pattern = _EPRINTS[kind]
+            name, pattern, form = _EPRINTS[kind]
+            if not form.fullmatch(identifier):
+                return (name, identifier, "")
             url = pattern.format(urllib.parse.quote(identifier, safe="/:.-_"))
             return (name, identifier, url)
         return (latex_to_text(written) or "eprint", identifier, "")
