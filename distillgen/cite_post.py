@@ -68,9 +68,11 @@ def _ris_value(text: str) -> str:
 
 
 def _ris_person(name: str) -> str:
+    """"Last, First, Jr." as RIS writes names; a name with "and" in it (a team, a studio) is
+    kept as written."""
     suffix = _SUFFIXES.search(name)
     parts = _SUFFIXES.sub("", name).split()
-    if len(parts) < 2:
+    if len(parts) < 2 or re.search(r"\band\b", name, re.IGNORECASE):
         return _ris_value(name)
     person = f"{parts[-1]}, {' '.join(parts[:-1])}"
     return _ris_value(f"{person}, {suffix.group(1)}" if suffix else person)

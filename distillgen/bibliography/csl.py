@@ -288,6 +288,10 @@ def csl_json(entry: Entry, ref_id: str, title_cased: frozenset[str] = frozenset(
         names = entry.names(role)
         if names:
             item[variable] = [_csl_name(name) for name in names]
+            more = entry.more_authors if role == "author" else (
+                entry.more_editors if role == "editor" else False)
+            if more:  # "and others": a name that becomes "et al." (as in pandoc)
+                item[variable].append({"literal": _OTHERS})
     if entry.date is not None:
         item["issued"] = _csl_date(entry)
     accessed = entry.field("urldate")
@@ -503,6 +507,9 @@ def _lower_part(part: str) -> str:
 # One post's citations
 
 
+_OTHERS = "\ue01eothers"
+"""Stands for BibTeX's ``and others`` in a name list; the rendered text says "et al."."""
+_AND_OTHERS = re.compile(r"(?:,\s*)?(?:(?:&#38;|&amp;|&|and)\s*)?\ue01eothers")
 _SMALL_CAPS_SPAN = '<span style="font-variant:small-caps;">'
 _QUOTE_THEN_PUNCTUATION = re.compile(r"(”)([.,])")
 _LABEL = re.compile(r"^(\[\d+\]|\(\d+\)|\d+\.)\s*")
@@ -523,9 +530,10 @@ _LOCATOR_TERMS = {
     "vv": "verse", "verse": "verse", "verses": "verse", "vol": "volume",
     "vols": "volume", "volume": "volume", "volumes": "volume",
 }
+_LOCATOR_PART = r"(?:\d[\w:–.-]*|[ivxlcdm]+\b|[IVXLCDM]+\b)"
 _LOCATOR = re.compile(
-    r"^(?:(?P<term>[A-Za-z§¶.]+?)\.?\s+)?(?P<value>[\w\-–:]+(?:\s*[,&–-]\s*[\w\-–:]+)*)"
-    r"(?P<rest>.*)$", re.DOTALL)
+    rf"^(?:(?P<term>[A-Za-z§¶.]+?)\.?\s+)?(?P<value>{_LOCATOR_PART}"
+    rf"(?:\s*[,&–-]\s*{_LOCATOR_PART})*)(?P<rest>.*)$", re.DOTALL)
 
 
 def split_locator(suffix: str) -> tuple[str, str, str]:
@@ -534,11 +542,12 @@ def split_locator(suffix: str) -> tuple[str, str, str]:
     match = _LOCATOR.match(suffix.strip())
     if not match or not any(char.isdigit() for char in match["value"]):
         return "", "", suffix
+    value = match["value"].rstrip(".")
     term = (match["term"] or "").rstrip(".").lower()
     label = _LOCATOR_TERMS.get(term) if term else "page"
     if label is None:
         return "", "", suffix
-    return label, match["value"], match["rest"]
+    return label, value, match["value"][len(value):] + match["rest"]
 
 
 class CslCitations:
@@ -650,7 +659,7 @@ class CslCitations:
             text = text[len(self.prefix):]
         if self.suffix and text.endswith(self.suffix):
             text = text[:-len(self.suffix)]
-        return self._quote_punctuation(_marks_to_html(text))
+        return self._quote_punctuation(_marks_to_html(_et_al(text)))
 
     def _quote_punctuation(self, text: str) -> str:
         return _QUOTE_THEN_PUNCTUATION.sub(r"\2\1", text) if self.quote_punctuation else text
@@ -716,7 +725,7 @@ class CslCitations:
         return indices
 
     def _finish_reference(self, key: str, text: str) -> str:
-        text = _marks_to_html(text).replace(_SMALL_CAPS_SPAN, '<span class="smallcaps">')
+        text = _marks_to_html(_et_al(text)).replace(_SMALL_CAPS_SPAN, '<span class="smallcaps">')
         text = self._quote_punctuation(_nested_quotes(text))
         text = _LABEL.sub(lambda m: f'<span class="csl-label">{m.group(1)}</span> ', text)
         entry = self.entries[key]
@@ -779,6 +788,14 @@ def _nested_quotes(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def _et_al(text: str) -> str:
+    """``and others`` as the style would write it for a long list: "Adams et al."."""
+    if "\ue01e" not in text:
+        return text
+    text = _AND_OTHERS.sub(" et al.", text)
+    return text.replace("et al..", "et al.").replace("  ", " ")
 
 
 def _linkify(text: str, shown: str, href: str | None = None) -> str:
