@@ -170,7 +170,8 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     references = tuple(style.reference_plain(key) for key in order)
     feed_html = ""
     if feed:
-        feed_html = fill("\n".join(feed_parts + _feed_references(bibliography)))
+        feed_html = fill("\n".join(
+            feed_parts + _feed_references(bibliography, style.numbered_list)))
     return RenderedPost(
         post=post,
         html=fill(body_html),
@@ -216,11 +217,14 @@ def _nocite(post: Post, context: RenderContext, state: RenderState, lookup, know
     return list({entry.key: entry for entry in listed}.values())
 
 
-def _feed_references(bibliography: tuple[tuple[str, str], ...]) -> list[str]:
+def _feed_references(bibliography: tuple[tuple[str, str], ...], numbered: bool) -> list[str]:
+    """The reference list of the feed copy: numbered by the list in the built-in numeric
+    style; other styles write their own labels, or sort by author."""
     if not bibliography:
         return []
-    return ["<h2>References</h2>\n<ol>", *(f"<li>{entry}</li>" for _key, entry in bibliography),
-            "</ol>"]
+    tag = "ol" if numbered else "ul"
+    return [f"<h2>References</h2>\n<{tag}>",
+            *(f"<li>{entry}</li>" for _key, entry in bibliography), f"</{tag}>"]
 
 
 def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState) -> list[str]:

@@ -156,7 +156,7 @@ def _remember_macros() -> None:
         return remembered[name]
 
     get_macro.remembers = True  # type: ignore[attr-defined]
-    CitationStylesElement.get_macro = get_macro  # type: ignore[method-assign]
+    CitationStylesElement.get_macro = get_macro
 
 
 @functools.lru_cache(maxsize=8)
