@@ -118,7 +118,16 @@ def render_settings(post: Post, context: RenderContext) -> tuple:
         every_key = hashlib.sha256("\0".join(_lookup(post, context)[1]()).encode()).hexdigest()
     return (context.citation_style, context.unknown_citation, context.content_dir,
             context.smart_punctuation, style.digest if style else None,
-            context.language if style else None, every_key)
+            context.language if style else None, _citeproc_version() if style else None,
+            every_key)
+
+
+@functools.lru_cache(maxsize=1)
+def _citeproc_version() -> str:
+    """CSL renders depend on citeproc-py's version as well as on our code."""
+    import importlib.metadata
+
+    return importlib.metadata.version("citeproc-py")
 
 
 def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None, *,

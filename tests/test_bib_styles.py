@@ -227,3 +227,45 @@ def test_numeric_csl_styles_number_in_order_of_first_citation() -> None:
     citations = CslCitations(find_style("ieee", Path("."))[0], entries)
     assert citations.order == ["lundberg2017", "smith2019trees", "adams2020"]
     assert citations.numeric and citations.cite_text("adams2020", "")[0] == "[3]"
+
+
+def test_citeproc_is_the_version_these_internals_were_verified_with() -> None:
+    """The CSL path reads citeproc-py's style tree (citation layout, affixes), renders one
+    item at a time and sets year suffixes on its items; none of that is documented API. This
+    fails when citeproc-py changes: re-verify, then widen the bound in pyproject.toml."""
+    import importlib.metadata
+
+    from citeproc import CitationStylesBibliography
+    from citeproc.model import CitationStylesElement
+
+    assert importlib.metadata.version("citeproc-py").startswith("0.11."), "re-verify"
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8")
+    assert '"citeproc-py>=0.11,<0.12"' in pyproject
+    citations = CslCitations(find_style("apa", Path("."))[0],
+                             [BIB.get("smith2019graphs"), BIB.get("smith2019trees")])
+    assert isinstance(citations.bibliography, CitationStylesBibliography)
+    assert (citations.prefix, citations.suffix, citations.delimiter) == ("(", ")", "; ")
+    assert len(citations.bibliography.items) == 2
+    assert citations.suffixes == {"smith2019trees": "a", "smith2019graphs": "b"}
+    assert getattr(CitationStylesElement.get_macro, "remembers", False)
+
+
+def test_remembered_macros_change_nothing_but_speed() -> None:
+    """Each style's macros are looked up once; the references read the same without it."""
+    from citeproc.model import CitationStylesElement
+
+    from distillgen.bibliography import csl
+
+    entries = list(BIB.entries.values())
+    style = find_style("chicago-author-date", Path("."))[0]
+    remembered = {key: CslCitations(style, entries).reference_html(key) for key in BIB.entries}
+    lookup = CitationStylesElement.get_macro
+    original = lookup.__closure__[0].cell_contents  # the lookup it wraps
+    CitationStylesElement.get_macro = original
+    csl.parsed_style.cache_clear()
+    try:
+        plain = {key: CslCitations(style, entries).reference_html(key) for key in BIB.entries}
+    finally:
+        CitationStylesElement.get_macro = lookup
+        csl.parsed_style.cache_clear()
+    assert plain == remembered
