@@ -729,3 +729,12 @@ def test_eprints_link_only_identifiers_that_look_like_one() -> None:
     assert bib.get("k").eprint == ("JSTOR", "Arkiv nr. 27", "")
     assert "href" not in bib.get("k").html()
     assert bib.get("p").eprint[2] == "https://pubmed.ncbi.nlm.nih.gov/20428515/"
+
+
+def test_an_escaped_brace_that_breaks_an_entry_is_explained() -> None:
+    bib = parse_bibliography("@TECHREPORT(t:93,\n  AUTHOR = {Sylvie Thi\\{'ebaux},\n"
+                             "  YEAR = {1993},\n)\n\n@misc{next, title = {Next}}\n", "t.bib")
+    [problem] = bib.diagnostics
+    assert (problem.code, problem.location.line, problem.is_error) == ("bad-bibtex", 1, True)
+    assert "{\\'e}" in problem.hint
+    assert "next" in bib.entries

@@ -383,11 +383,14 @@ class _PieceParser:
         command_start = self.scanner.command_start or 0
         value = _raw_value(self.piece, command_start, field_name) if field_name else ""
         if value is None:
+            escaped = re.search(r"\\[{}]", self.piece[command_start:])
+            hint = (f"BibTeX counts the brace in `{escaped.group()}` like any other: for an "
+                    "accent write {\\'e}, for a brace \\textbraceleft{}" if escaped else
+                    f"a closing '}}' or '\"' is missing in `{field_name}`; it runs to {until}")
             return error(
                 "bad-bibtex",
                 f"{what} is not closed: the value of field `{field_name}` never ends",
-                self.state.at(entry_offset),
-                f"a closing '}}' or '\"' is missing in `{field_name}`; it runs to {until}",
+                self.state.at(entry_offset), hint,
             )
         if _SWALLOWED_LINE.search(value):
             hint = (f"field `{field_name}` runs over the lines after it: a '}}' or '\"' is "
