@@ -731,10 +731,26 @@ def test_eprints_link_only_identifiers_that_look_like_one() -> None:
     assert bib.get("p").eprint[2] == "https://pubmed.ncbi.nlm.nih.gov/20428515/"
 
 
-def test_an_escaped_brace_that_breaks_an_entry_is_explained() -> None:
-    bib = parse_bibliography("@TECHREPORT(t:93,\n  AUTHOR = {Sylvie Thi\\{'ebaux},\n"
-                             "  YEAR = {1993},\n)\n\n@misc{next, title = {Next}}\n", "t.bib")
+def test_an_escaped_brace_that_breaks_an_entry_is_read_as_a_literal_brace() -> None:
+    text = ("@TECHREPORT(t:93,\n  AUTHOR = {Sylvie Thi\\{'ebaux and Joachim Hertzberg},\n"
+            "  YEAR = {1993},\n)\n\n@misc{next, title = {Next}}\n")
+    bib = parse_bibliography(text, "t.bib")
     [problem] = bib.diagnostics
-    assert (problem.code, problem.location.line, problem.is_error) == ("bad-bibtex", 1, True)
-    assert "{\\'e}" in problem.hint
+    assert (problem.code, problem.location.line, problem.location.column) == ("bad-bibtex", 2, 23)
+    assert not problem.is_error and "{\\'e}" in problem.hint
+    entry = bib.get("t:93")
+    assert entry.authors == ("Sylvie Thi{’ebaux", "Joachim Hertzberg") and entry.year == "1993"
+    assert entry.source == text.split("\n\n")[0]  # downloads keep it as written
     assert "next" in bib.entries
+
+
+def test_balanced_escaped_braces_are_left_to_bibtex_rules() -> None:
+    bib = parse_bibliography("@misc{a, title = {Sets \\{x\\} and more}}\n", "t.bib")
+    assert bib.diagnostics == () and bib.get("a").title == "Sets {x} and more"
+
+
+def test_an_unclosed_entry_with_an_escaped_brace_is_explained() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {A \\{ B\n\n@misc{next, title = {N}}\n",
+                             "t.bib")
+    assert [(d.code, d.is_error) for d in bib.diagnostics] == [("bad-bibtex", True)]
+    assert "{\\'e}" in bib.diagnostics[0].hint

@@ -23,7 +23,7 @@ from pybtex.database import Person
 from ..errors import Diagnostic, warning
 from ..latex_text import END, NO_CASE, decode_url, latex_to_rich, latex_to_text, strip_rich
 from .model import DatePart, Entry, EntryDate, Name
-from .parse import RawEntry, _shown
+from .parse import _ESCAPED_CLOSE, _ESCAPED_OPEN, RawEntry, _shown
 
 __all__ = ["build_entries"]
 
@@ -272,7 +272,10 @@ class _EntryBuilder:
         value = _DANGLING_AND.sub("", self.fields.get(role, ""))
         names: list[Name] = []
         more = False
+        # An escaped brace is a character, not a group, when the list is split at " and ".
+        value = value.replace("\\{", _ESCAPED_OPEN).replace("\\}", _ESCAPED_CLOSE)
         for written in split_name_list(value) if value.strip() else []:
+            written = written.replace(_ESCAPED_OPEN, "\\{").replace(_ESCAPED_CLOSE, "\\}")
             if written.strip().lower() == "others":
                 more = True
                 continue

@@ -217,7 +217,30 @@ def _parse_piece(state: _FileParse, text: str, start: int, end: int) -> None:
             "write the key right after the brace: @article{smith2020, ...",
         ))
         return
+    piece = _escaped_braces(state, piece, start)
     _PieceParser(state, piece, start, end).run()
+
+
+_ESCAPED_OPEN, _ESCAPED_CLOSE = "\x0e\x0f", "\x0e\x10"
+"""Stand-ins (as long as ``\\{`` and ``\\}``) for escaped braces that BibTeX would count."""
+
+
+def _escaped_braces(state: _FileParse, piece: str, start: int) -> str:
+    """BibTeX counts the brace in ``\\{`` like any other, so ``Thi\\{'ebaux`` leaves its
+    entry open and the rest of the file goes into it. When the escaped braces are what
+    unbalances an entry, read them as the literal braces LaTeX would print, and say so."""
+    if "\\{" not in piece and "\\}" not in piece:
+        return piece
+    escaped = piece.replace("\\{", _ESCAPED_OPEN).replace("\\}", _ESCAPED_CLOSE)
+    if piece.count("{") == piece.count("}") or escaped.count("{") != escaped.count("}"):
+        return piece
+    at = min(index for index in (piece.find("\\{"), piece.find("\\}")) if index >= 0)
+    state.diagnostics.append(warning(
+        "bad-bibtex", "a backslashed brace leaves this entry unclosed for BibTeX: it is read "
+        "as a literal brace", state.at(start + at),
+        "for an accent write {\\'e}, for a literal brace \\textbraceleft{} or \\textbraceright{}",
+    ))
+    return escaped
 
 
 class _Scanner(LowLevelParser):
@@ -317,7 +340,8 @@ class _PieceParser:
         if parsed is None:
             return
         source = self.state.text[offset:self.start + self.scanner.pos].rstrip()
-        raw_fields = {name.lower(): value for name, value in parsed.fields.items()}
+        raw_fields = {name.lower(): value.replace(_ESCAPED_OPEN, "\\{").replace(
+            _ESCAPED_CLOSE, "\\}") for name, value in parsed.fields.items()}
         used = tuple(dict.fromkeys(
             state.strings[name.lower()] for name in _MACRO_USE.findall(source)
             if name.lower() in state.strings))
