@@ -754,3 +754,12 @@ def test_an_unclosed_entry_with_an_escaped_brace_is_explained() -> None:
                              "t.bib")
     assert [(d.code, d.is_error) for d in bib.diagnostics] == [("bad-bibtex", True)]
     assert "{\\'e}" in bib.diagnostics[0].hint
+
+
+def test_mendeley_reference_manager_types_read_as_biblatex_types() -> None:
+    bib = parse_bibliography("@book_section{c, author = {Mills, A.}, title = {Ch},\n"
+                             "  booktitle = {The Book}, editor = {Roe, R.}, year = 2010}\n"
+                             "@web_page{w, title = {Page}, url = {https://x.org}}\n", "t.bib")
+    assert bib.get("c").entry_type == "incollection"
+    assert bib.get("c").plain() == "A. Mills. 2010. Ch. In R. Roe (ed.), The Book."
+    assert bib.get("w").entry_type == "online"

@@ -64,6 +64,14 @@ _BOOKS = frozenset({"book", "mvbook", "collection", "mvcollection", "reference",
 _IN_BOOKS = frozenset({"inbook", "bookinbook", "suppbook", "incollection", "inreference",
                        "suppcollection", "inproceedings", "conference", "chapter"})
 _MULTIVOLUME = frozenset({"mvbook", "mvcollection", "mvreference", "mvproceedings"})
+_TYPE_ALIASES = {
+    "book_section": "incollection", "web_page": "online", "generic": "misc",
+    "conference_proceedings": "inproceedings", "journal_article": "article",
+    "encyclopedia_article": "inreference", "working_paper": "report",
+    "computer_program": "software", "electronic": "online", "www": "online",
+}
+"""Entry types other tools write (Mendeley Reference Manager's ``@book_section``, ``@web_page``)
+and the biblatex type they mean."""
 
 # Fields kept (decoded, with formatting marks) for styles, under biblatex's names.
 _KEPT = ("shorttitle", "series", "publisher", "location", "institution", "organization",
@@ -174,7 +182,7 @@ class _EntryBuilder:
                  report: Callable[[Diagnostic], None]):
         self.raw = raw
         self.key = raw.key
-        self.kind = raw.entry_type
+        self.kind = _TYPE_ALIASES.get(raw.entry_type, raw.entry_type)
         self.fields = fields
         self.parent = parent
         self.report = report

@@ -113,7 +113,8 @@ class Entry:
 
     key: str
     entry_type: str
-    """``article``, ``inproceedings``, ... lowercased, as written (biblatex or BibTeX)."""
+    """``article``, ``inproceedings``, ... lowercased, as written (biblatex or BibTeX), or the
+    biblatex type another tool's name means (Mendeley's ``book_section``: ``incollection``)."""
     authors: tuple[str, ...]
     """Full names in natural order, "First von Last, Jr"; ``and others`` is not a name."""
     editors: tuple[str, ...]
