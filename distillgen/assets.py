@@ -7,9 +7,11 @@ image's pixel size so pages can reserve its space (no layout shift while it load
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .errors import Diagnostic, SourceLocation, warning
 from .model import AssetInfo
 
 MEDIA_SUFFIXES = frozenset({
@@ -17,7 +19,34 @@ MEDIA_SUFFIXES = frozenset({
     ".mp4", ".webm", ".ogg", ".mp3", ".wav", ".pdf", ".csv", ".json", ".txt", ".zip",
     ".apng", ".mov", ".m4v", ".ogv", ".vtt", ".html", ".htm", ".js", ".mjs", ".css",
 })
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "env", "site-packages"})
+TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", "site-packages"})
+"""Folders that belong to tools, never to a site's content: not indexed, not fingerprinted."""
+ENVIRONMENT_MARKERS = ("pyvenv.cfg", "conda-meta")
+"""A folder holding one of these is a Python or conda environment, whatever its name (a
+folder named ``env`` or ``venv`` may as well hold images)."""
+
+
+def is_tool_folder(folder: Path) -> bool:
+    """Whether a folder is a tool's (version control, packages, an environment): one rule for
+    the asset index and the no-change fingerprint, so both see the same files."""
+    if folder.name in TOOL_FOLDERS:
+        return True
+    return any(os.path.lexists(folder / marker) for marker in ENVIRONMENT_MARKERS)
+
+
+def is_regular_file(path: Path) -> bool:
+    """A regular file (links followed); FIFOs, sockets and devices are not."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def special_file_warning(path: Path, root: Path) -> Diagnostic:
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return warning("special-file", "skipped: not a regular file (a FIFO, socket or device)",
+                   SourceLocation(os.fsencode(shown).decode("utf-8", "backslashreplace")),
+                   "only regular files are published; delete it or move it out of the site")
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:
@@ -32,34 +61,53 @@ def _image_size(path: Path) -> tuple[int | None, int | None]:
     return int(width), int(height)
 
 
-def walk_tree(root: Path, skip: Iterable[Path] = (),
-              skip_names: frozenset[str] = SKIPPED_DIRS) -> Iterator[Path]:
-    """Every file under ``root`` in a fixed order. Hidden folders, folders named in
-    ``skip_names`` and the folders in ``skip`` are left out; links to folders are never
-    followed, so nothing outside the site can be pulled in (links to files are yielded: the
-    caller decides)."""
+def walk_tree(root: Path, skip: Iterable[Path] = (), *,
+              tool_folders: bool = False) -> Iterator[Path]:
+    """Every file under ``root`` in a fixed order. Hidden folders, the folders in ``skip``
+    and (unless ``tool_folders``) tools' folders (:func:`is_tool_folder`) are left out; links
+    to folders are never followed, so nothing outside the site can be pulled in (links to
+    files are yielded: the caller decides)."""
     skipped = {Path(p).absolute() for p in skip}
     root = Path(root).absolute()
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip_names
-                         and here / d not in skipped)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and here / d not in skipped
+                         and (tool_folders or not is_tool_folder(here / d)))
         for name in sorted(files):
             yield here / name
 
 
-def walk_files(root: Path, skip: Iterable[Path] = ()) -> list[str]:
-    """Site-relative paths of the media files under root (not hidden, not links)."""
+def walk_files(root: Path, skip: Iterable[Path] = (),
+               content: Path | None = None,
+               diagnostics: list[Diagnostic] | None = None) -> list[str]:
+    """Site-relative paths of the media files under root (not hidden, not links, regular),
+    and of every other file under ``content`` but Markdown (a page bundle's scripts, data,
+    pages); a FIFO, socket or device gets a warning in ``diagnostics``."""
     root = Path(root).absolute()
-    return [path.relative_to(root).as_posix() for path in walk_tree(root, skip)
-            if not path.name.startswith(".") and path.suffix.lower() in MEDIA_SUFFIXES
-            and not path.is_symlink()]
+    inside = Path(content).absolute() if content is not None else None
+    found = []
+    for path in walk_tree(root, skip):
+        if path.name.startswith(".") or path.is_symlink():
+            continue
+        suffix = path.suffix.lower()
+        wanted = suffix in MEDIA_SUFFIXES or (
+            inside is not None and path.is_relative_to(inside) and suffix != ".md")
+        if not wanted:
+            continue
+        if not is_regular_file(path):
+            if diagnostics is not None:
+                diagnostics.append(special_file_warning(path, root))
+            continue
+        found.append(path.relative_to(root).as_posix())
+    return found
 
 
-def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
-    """Every media file under the site root, with pixel sizes for images."""
+def index_assets(root: Path, skip: Iterable[Path] = (), content: Path | None = None,
+                 diagnostics: list[Diagnostic] | None = None) -> dict[str, AssetInfo]:
+    """Every media file under the site root (and every file of the content folder), with
+    pixel sizes for images."""
     index = {}
-    for relative in walk_files(root, skip):
+    for relative in walk_files(root, skip, content, diagnostics):
         path = root / relative
         width = height = None
         if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"):
@@ -68,14 +116,24 @@ def index_assets(root: Path, skip: Iterable[Path] = ()) -> dict[str, AssetInfo]:
     return index
 
 
-def site_asset_files(folder: Path) -> dict[str, Path]:
-    """The site's own ``assets/`` folder, every file, by path inside it.
+def site_asset_files(folder: Path, diagnostics: list[Diagnostic] | None = None,
+                     skip: Iterable[Path] = ()) -> dict[str, Path]:
+    """The site's own ``assets/`` folder, every regular file, by path inside it.
 
     A folder that is a link to somewhere outside the site is not followed: building a site
-    someone else wrote must never publish files from elsewhere on the machine.
+    someone else wrote must never publish files from elsewhere on the machine. A FIFO,
+    socket or device is left out with a warning in ``diagnostics``; folders in ``skip`` (the
+    output and the cache, should they lie in there) are never published.
     """
     if not folder.is_dir() or not folder.resolve().is_relative_to(folder.parent.resolve()):
         return {}
-    return {path.relative_to(folder.absolute()).as_posix(): path
-            for path in walk_tree(folder, skip_names=frozenset())
-            if not path.name.startswith(".") and not path.is_symlink()}
+    files = {}
+    for path in walk_tree(folder, skip, tool_folders=True):
+        if path.name.startswith(".") or path.is_symlink():
+            continue
+        if not is_regular_file(path):
+            if diagnostics is not None:
+                diagnostics.append(special_file_warning(path, folder.parent.absolute()))
+            continue
+        files[path.relative_to(folder.absolute()).as_posix()] = path
+    return files

@@ -6,6 +6,7 @@ previous ``site/`` exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors, manifest
+from .advice import base_url_warning, missing_bibliography
 from .assemble import Site, assemble_site, newest_first
 from .assets import index_assets, site_asset_files
 from .bibliography import Bibliography, merge_entries
@@ -20,16 +22,19 @@ from .bibliography import load_bibliography as read_bib
 from .bibliography.csl import CslStyle, find_style, locale_for
 from .bibliography.csl import parsed_style as csl_parse
 from .bibliography.export import references_bib
-from .cache import Cache, digest
-from .config import SiteConfig, load_config
+from .cache import Cache, CacheUnwritable, digest
+from .cache import usable as cache_problem
+from .config import CACHE_DIR, SiteConfig, load_config
 from .discover import discover
 from .errors import Diagnostic, DistillgenError, SourceLocation
 from .fingerprint import code_version
 from .front_matter import parse_post
 from .linkcheck import check_links, unused_entries
 from .model import Post, RenderedPost
+from .pages import SiteInfo, menu_digest, menu_items
 from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
+from .publications import all_files, load_publications, publications_digest
 from .render import RenderContext, local_bib_paths, lookup_for, post_style_key
 from .templates import make_environment, template_diagnostics, templates_digest
 
@@ -51,15 +56,16 @@ class BuildResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def page_key(config: SiteConfig) -> str:
-    """Everything besides the post that its page depends on: settings and templates."""
+def page_key(config: SiteConfig, *more: str) -> str:
+    """Everything besides the post that its page depends on: settings and templates (and
+    ``more``: the menu, the publication lists)."""
 
-    return digest(config.fingerprint(), templates_digest(config.root / "templates"))
+    return digest(config.fingerprint(), templates_digest(config.root / "templates"), *more)
 
 
 def feed_sources(config: SiteConfig, posts: list[Post]) -> frozenset[str]:
     """The posts ``feed.xml`` will carry in full: the newest ``feed_limit`` ones."""
-    newest = sorted(posts, key=newest_first)
+    newest = sorted((p for p in posts if not p.is_page), key=newest_first)
     return frozenset(p.source_path for p in newest[: config.feed_limit or len(newest)])
 
 
@@ -122,12 +128,11 @@ def load_bibliographies(config: SiteConfig, posts: list[Post], diagnostics: list
         return read_bib(file, display, cache, code_version())
 
     site_files = []
-    explicit = config.bibliography != SiteConfig.bibliography
-    for path in config.bibliography_paths():
+    for index, path in enumerate(config.bibliography_paths()):
         if path.is_file():
             site_files.append(load_bibliography(path, _display(config, path)))
             diagnostics.extend(site_files[-1].diagnostics)
-        elif explicit:
+        elif index > 0:  # the first file's absence is explained by advice.missing_bibliography
             diagnostics.append(errors.error(
                 "missing-bibliography", f"bibliography file not found: `{_display(config, path)}`",
                 _setting_location(config, "bibliography"),
@@ -263,13 +268,42 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
           write: bool = True, strict: bool = False, use_cache: bool = True,
           workers: int | None = None, report_unused: bool = False,
           progress: Callable[[int, int], None] | None = None,
-          overrides: Mapping[str, Any] | None = None) -> BuildResult:
+          overrides: Mapping[str, Any] | None = None,
+          deploy_warnings: bool = False, read_only_cache: bool = False) -> BuildResult:
     """Build the site at ``root``; write it only when there is no error.
 
     ``report_unused`` adds a warning per bibliography entry no post cites (for ``check``);
-    ``progress`` is told (posts rendered, posts to render) as rendering advances.
+    ``progress`` is told (posts rendered, posts to render) as rendering advances;
+    ``deploy_warnings`` warns about settings that only matter once the site is published
+    (a local ``base_url``), for ``build`` and ``check`` but not the dev server;
+    ``read_only_cache`` reads the cache but writes nothing to it (``check`` writes nothing).
+    A cache that cannot be written makes the build start again without one, with a warning.
     """
     started = time.perf_counter()
+    run = functools.partial(_build, root, include_drafts=include_drafts, output=output,
+                            write=write, strict=strict, workers=workers,
+                            report_unused=report_unused, progress=progress,
+                            overrides=overrides, read_only_cache=read_only_cache,
+                            deploy_warnings=deploy_warnings)
+    try:
+        result = run(use_cache=use_cache, carried=())
+    except CacheUnwritable as problem:
+        result = run(use_cache=False, carried=(_cache_warning(str(problem)),))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _cache_warning(reason: str) -> Diagnostic:
+    return errors.warning("cache-unusable", f"{reason}; building without the cache",
+                          SourceLocation(CACHE_DIR),
+                          f"delete {CACHE_DIR}/ (it holds only rebuildable data), or free space")
+
+
+def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool, strict: bool,
+           use_cache: bool, workers: int | None, report_unused: bool,
+           progress: Callable[[int, int], None] | None, overrides: Mapping[str, Any] | None,
+           read_only_cache: bool, deploy_warnings: bool,
+           carried: tuple[Diagnostic, ...]) -> BuildResult:
     result = BuildResult()
     try:
         config = load_config(root, overrides)
@@ -278,27 +312,62 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
         return result
     result.config = config
     diagnostics = result.diagnostics
+    diagnostics.extend(carried)
     out_dir = (output or config.output_path()).absolute()
-    options = (include_drafts, strict, str(out_dir.absolute()))
+    if output is not None:
+        refusal = config.output_refusal(out_dir)
+        if refusal:
+            diagnostics.append(errors.error("bad-config", f"--output {output} {refusal}",
+                                            hint="choose a folder of its own, such as "
+                                                 "--output site"))
+            return result
+    if write:
+        from .write import OutputError, check_output
+
+        try:
+            check_output(out_dir, config.root)
+        except OutputError as problem:
+            # Reported with every other problem of the input; nothing is written anywhere.
+            diagnostics.append(errors.error(problem.code, problem.message,
+                                            config.output_location(output), problem.hint))
+            write, read_only_cache = False, True
+    options = (include_drafts, strict, str(out_dir.absolute()), deploy_warnings,
+               sorted((overrides or {}).items()))
     inputs = None
     if write and use_cache:
-        inputs = manifest.inputs_digest(config.root, out_dir, config.cache_path(), options)
-        summary = manifest.unchanged(config.cache_path(), inputs, out_dir)
+        inputs, summary = manifest.check(config, out_dir, options)
         if summary is not None:
             result.stats.update(summary["stats"])
             result.diagnostics = list(summary["diagnostics"])
             result.stats["unchanged"] = True
-            result.seconds = time.perf_counter() - started
             return result
+    if use_cache and not read_only_cache:
+        reason = cache_problem(config.cache_path())
+        if reason:
+            diagnostics.append(_cache_warning(reason))
+            use_cache, inputs = False, None
+    cache_dir = config.cache_path() if use_cache else None
+    writes_cache = use_cache and not read_only_cache
 
-    parsed_cache = Cache(config.cache_path(), "parsed", memo=True) if use_cache else None
+    parsed_cache = Cache(config.cache_path(), "parsed", memo=True,
+                         read_only=read_only_cache) if use_cache else None
+    # Posts and pages alike ("posts" below): pages render the same way, only listed nowhere.
     posts = check_unique_urls(load_posts(config, diagnostics, parsed_cache), diagnostics)
     if not include_drafts:
+        result.stats["drafts"] = sum(1 for p in posts if p.meta.draft)
         posts = [p for p in posts if not p.meta.draft]
-    site_bib, local_bibs = load_bibliographies(
-        config, posts, diagnostics, Cache(config.cache_path(), "bib") if use_cache else None)
+    bib_cache = Cache(config.cache_path(), "bib", read_only=read_only_cache) if use_cache else None
+    site_bib, local_bibs = load_bibliographies(config, posts, diagnostics, bib_cache)
     site_style, post_styles = load_styles(config, posts, diagnostics)
-    assets_on_disk = index_assets(config.root, skip=[out_dir, config.cache_path()])
+    skipped = [out_dir, config.cache_path()]
+    assets_on_disk = index_assets(config.root, skip=skipped, content=config.content_path(),
+                                  diagnostics=diagnostics)
+    site_assets = site_asset_files(config.root / "assets", diagnostics, skip=skipped)
+    publications, found = load_publications(config.root, config.content_dir,
+                                            [p for p in posts if p.is_page], assets_on_disk,
+                                            config.author)
+    diagnostics.extend(found)
+    menu = menu_items(posts)
     context = RenderContext(
         entries=dict(site_bib.entries) if site_bib else {},
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
@@ -315,58 +384,71 @@ def build(root: Path, *, include_drafts: bool = False, output: Path | None = Non
     template_problems = template_diagnostics(config.root / "templates")
     if any(d.is_error for d in template_problems):
         result.diagnostics = errors.sort_diagnostics([*diagnostics, *template_problems])
-        result.seconds = time.perf_counter() - started
         return result
     env = make_environment(config.root / "templates",
-                           config.cache_path() if use_cache else None)
+                           config.cache_path() if writes_cache else None)
+    post_pages_renderer = PostPages(config, env, SiteInfo(menu, config.extra), publications)
     rendered, pages, render_stats, cache_keep = render_posts(
-        posts, context, PostPages(config, env), page_key=page_key(config),
-        cache_dir=config.cache_path() if use_cache else None,
+        posts, context, post_pages_renderer,
+        page_key=page_key(config, menu_digest(menu), publications_digest(publications)),
+        cache_dir=cache_dir, read_only=read_only_cache,
         workers=workers or default_workers(), in_feed=feed_sources(config, posts),
         progress=progress)
     result.stats.update(render_stats)
     for post in rendered:
         diagnostics.extend(post.diagnostics)
 
-    result.diagnostics = errors.sort_diagnostics(diagnostics)
-    result.stats["posts"] = len(rendered)
+    result.diagnostics = errors.sort_diagnostics(missing_bibliography(config, diagnostics))
+    result.stats["standalone"] = sum(1 for r in rendered if r.post.is_page)
+    result.stats["posts"] = len(rendered) - result.stats["standalone"]
     blocking = result.failed or (strict and result.diagnostics)
     if blocking:
-        result.seconds = time.perf_counter() - started
         return result
 
-    if use_cache:
+    if writes_cache:
         prune_cache(config.cache_path(), cache_keep)
-    site = assemble_site(rendered, include_drafts=include_drafts)
-    copied = {str(a.target): config.root / a.source for p in site.posts for a in p.assets}
-    post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)}
+    site = assemble_site(rendered, include_drafts=include_drafts, menu=menu,
+                         extra=config.extra)
+    copied = {str(a.target): config.root / a.source
+              for p in (*site.posts, *site.pages) for a in p.assets}
+    copied.update((str(a.target), config.root / a.source) for a in all_files(publications))
+    post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)
+                  if page is not None}  # None only for a post with errors: not here
     try:
-        plan = plan_output(config, site, env, site_asset_files(config.root / "assets"), copied,
-                           post_pages, references_files(site.posts, context))
-    except DistillgenError as problem:  # a template failed on a listing, feed or tag page
+        plan = plan_output(config, site, env, site_assets, copied, post_pages,
+                           references_files((*site.posts, *site.pages), context))
+    except DistillgenError as problem:  # a template failed, or a post collides with a page
         result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *problem.diagnostics])
-        result.seconds = time.perf_counter() - started
         return result
     result.site, result.plan = site, plan
     late = check_links(site, plan)
-    if report_unused and site_bib is not None:
+    if deploy_warnings:  # advice for a site about to be published, once it would build
+        late += base_url_warning(config, bool((overrides or {}).get("base_url")))
+    if report_unused and site_bib is not None and \
+            all(listed.source != site_bib.path for listed in publications.values()):
         late += unused_entries(site, site_bib.entries)
     result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *late])
     if strict and result.diagnostics:
-        result.seconds = time.perf_counter() - started
         return result
     result.stats["tags"] = len(site.tags)
     result.stats["files"] = len(plan)
     if write:
-        from .write import write_output
+        from .write import OutputError, write_output
 
         if inputs is not None:
             manifest.forget(config.cache_path())
-        stats = write_output(plan, out_dir, site_root=config.root)
+        try:
+            stats = write_output(plan, out_dir, site_root=config.root)
+        except OutputError as problem:
+            where = config.output_location(output)
+            result.diagnostics = errors.sort_diagnostics([
+                *result.diagnostics, errors.error(problem.code, problem.message, where,
+                                                  problem.hint)])
+            return result
         result.stats["written"] = stats.written
         result.written = True
         if inputs is not None:
             manifest.remember(config.cache_path(), inputs, out_dir,
-                              {"stats": dict(result.stats), "diagnostics": result.diagnostics})
-    result.seconds = time.perf_counter() - started
+                              {"stats": dict(result.stats), "diagnostics": result.diagnostics},
+                              files=local_bibs.keys())
     return result

@@ -1,7 +1,9 @@
 """An on-disk, content-addressed cache that a killed or crashed build cannot poison.
 
 Each entry is one file, ``<directory>/<namespace>/<key[:2]>/<key>``, holding a header (magic,
-format version, namespace, SHA-256 of the payload) and then the pickled value. A writer fills
+format version, namespace, SHA-256 of the key and the payload) and then the pickled value. The
+checksum covers the key, so an entry copied or renamed under another key is a miss, never
+another post's page. A writer fills
 a temporary file in the same folder and renames it over the entry, so an entry is either
 absent or complete; the checksum catches what the rename cannot (a torn write after a power
 loss, a disk error, a file edited by hand), and every such entry reads as a miss. No fsync:
@@ -10,11 +12,17 @@ re-render.
 
 The values are pickles, so the cache is trusted like the rest of the site folder (its
 templates run code too); the folder is git-ignored so it is never shared by accident.
+
+A cache that cannot be written (not a folder, read-only, a full disk) raises
+:class:`CacheUnwritable`, on which the build starts again without a cache; something planted
+inside the cache folder where an entry or a shard goes is removed, since every name in there
+is the cache's own. A read-only cache (``distillgen check``) reads entries and writes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import pathlib
@@ -27,7 +35,7 @@ import tempfile
 from typing import Any
 
 MAGIC = b"DGCACHE\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _HEADER = struct.Struct(">8sHH")
 """Magic, format version, length of the namespace that follows."""
 _DIGEST_SIZE = hashlib.sha256().digest_size
@@ -55,15 +63,43 @@ def digest(*parts: bytes | str) -> str:
     return hasher.hexdigest()
 
 
+class CacheUnwritable(Exception):
+    """The cache folder cannot be written; the message says why, for a warning."""
+
+
+def usable(directory: pathlib.Path) -> str | None:
+    """Why the cache folder cannot be used (it is a file, read-only, the disk is full), or
+    None when a test entry could be written there."""
+    probe = Cache(directory, "probe")
+    try:
+        probe.put("0" * 16, None)
+    except CacheUnwritable as problem:
+        return str(problem)
+    return None
+
+
+def _unwritable(problem: OSError, directory: pathlib.Path) -> CacheUnwritable:
+    reasons = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+               errno.EROFS: "it is on a read-only file system",
+               errno.EACCES: "permission denied", errno.EPERM: "the operation is not permitted",
+               errno.ENOTDIR: "it is not a folder", errno.EEXIST: "it is not a folder",
+               errno.ELOOP: "it is a symbolic link (the cache is never written through one)"}
+    reason = reasons.get(problem.errno or 0, problem.strerror or str(problem))
+    return CacheUnwritable(f"cannot write the cache {directory.name}/: {reason}")
+
+
 class Cache:
     """Pickled values by key under one namespace; a namespace isolates one kind of value
-    (and its format) from another sharing the same cache folder."""
+    (and its format) from another sharing the same cache folder. A ``read_only`` cache
+    answers from what is on disk and keeps new values in memory only."""
 
-    def __init__(self, directory: pathlib.Path, namespace: str, *, memo: bool = False):
+    def __init__(self, directory: pathlib.Path, namespace: str, *, memo: bool = False,
+                 read_only: bool = False):
         if not _NAMESPACE.fullmatch(namespace):
             raise ValueError(f"bad cache namespace {namespace!r}")
         self.directory = pathlib.Path(directory)
         self.namespace = namespace
+        self.read_only = read_only
         self._memo = _MEMO.setdefault((str(self.directory.absolute()), namespace), {}) \
             if memo else None
         self._folder = self.directory / namespace
@@ -77,6 +113,8 @@ class Cache:
         path = self._entry_path(key)
         if self._memo is not None and key in self._memo:
             return self._memo[key]
+        if not self._own_folders():
+            return None
         try:
             data = _read_regular_file(path)
         except FileNotFoundError:
@@ -84,7 +122,7 @@ class Cache:
         except OSError:
             _remove_quietly(path)
             return None
-        value = _unpickled(self._payload(data))
+        value = _unpickled(self._payload(data, key))
         if value is _MISS:
             _remove_quietly(path)
             return None
@@ -98,19 +136,34 @@ class Cache:
             self._memo[key] = value
 
     def put(self, key: str, value: Any) -> None:
-        """Store ``value`` under ``key``; readers see the old entry or the new one, whole."""
+        """Store ``value`` under ``key``; readers see the old entry or the new one, whole.
+        Raises CacheUnwritable when the cache folder cannot be written."""
         path = self._entry_path(key)
         payload = pickle.dumps(value, protocol=_PICKLE_PROTOCOL)
-        self._mark_cache_directory()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, self._header + hashlib.sha256(payload).digest() + payload)
+        if not self.read_only:
+            try:
+                self._mark_cache_directory()
+                _make_folder(self.directory, path.parent)
+                _write_atomically(path, self._header + _checksum(key, payload) + payload)
+            except OSError as problem:
+                raise _unwritable(problem, self.directory) from None
         self._remember(key, value)
 
     def prune(self, keep: set[str]) -> None:
         """Delete every entry of this namespace not in ``keep``, and stray temporary files
-        of killed writers; meant to run after a successful build."""
-        if not self._folder.is_dir():
+        of killed writers; meant to run after a successful build. A cache that cannot be
+        listed or changed is left as it is."""
+        if self.read_only or not self._own_folders() or not self._folder.is_dir():
             return
+        with contextlib.suppress(OSError):
+            self._prune(keep)
+
+    def _own_folders(self) -> bool:
+        """Whether the cache folder and this namespace's folder are real folders, not links:
+        through a link, a prune would delete files somewhere else (``pages -> ~/pages``)."""
+        return not (os.path.islink(self.directory) or os.path.islink(self._folder))
+
+    def _prune(self, keep: set[str]) -> None:
         for shard in sorted(self._folder.iterdir()):
             if not shard.is_dir() or shard.is_symlink():
                 _remove_quietly(shard)
@@ -128,13 +181,13 @@ class Cache:
             raise ValueError(f"bad cache key {key!r}: expected 16 to 64 lowercase hex digits")
         return self._folder / key[:2] / key
 
-    def _payload(self, data: bytes) -> bytes | None:
-        """The payload when header and checksum are right, else None."""
+    def _payload(self, data: bytes, key: str) -> bytes | None:
+        """The payload when header and checksum (of this key and the payload) are right."""
         start = len(self._header) + _DIGEST_SIZE
         if len(data) < start or not data.startswith(self._header):
             return None
         payload = data[start:]
-        if hashlib.sha256(payload).digest() != data[len(self._header):start]:
+        if _checksum(key, payload) != data[len(self._header):start]:
             return None
         return payload
 
@@ -142,12 +195,38 @@ class Cache:
         """Tag the folder for backup tools and git, once per Cache object."""
         if self._marked:
             return
+        if os.path.islink(self.directory):
+            raise OSError(errno.ELOOP, "a symbolic link", os.fspath(self.directory))
+        if os.path.lexists(self.directory) and not self.directory.is_dir():
+            raise OSError(errno.ENOTDIR, "not a folder", os.fspath(self.directory))
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, content in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", GITIGNORE)):
             path = self.directory / name
             if not path.is_file():
                 _write_atomically(path, content)
         self._marked = True
+
+
+def _checksum(key: str, payload: bytes) -> bytes:
+    """SHA-256 of the key and the payload: an entry is only valid under its own key."""
+    return hashlib.sha256(key.encode("ascii") + b"\0" + payload).digest()
+
+
+def _make_folder(directory: pathlib.Path, folder: pathlib.Path) -> None:
+    """Create ``folder`` (inside the cache ``directory``) and its parents; a file or a link
+    planted where one of them goes is removed first: nothing in the cache is anyone's but
+    the cache's, and writing through a link would write somewhere else."""
+    current = directory
+    for part in folder.relative_to(directory).parts:
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            current.mkdir(exist_ok=True)
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            current.unlink()
+            current.mkdir()
 
 
 _MISS = object()
@@ -180,11 +259,14 @@ def _read_regular_file(path: pathlib.Path) -> bytes:
 
 
 def _write_atomically(path: pathlib.Path, data: bytes) -> None:
-    """Write into a temporary file beside ``path``, then rename it over ``path``."""
+    """Write into a temporary file beside ``path``, then rename it over ``path`` (a folder
+    planted at ``path`` is removed first: a rename cannot replace it)."""
     fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
         os.replace(temp_name, path)
     except BaseException:
         _remove_quietly(pathlib.Path(temp_name))
@@ -207,20 +289,27 @@ class BlobStore:
     Written like cache entries (temporary file, then rename), so a blob is whole or absent.
     """
 
-    def __init__(self, directory: pathlib.Path, namespace: str):
+    def __init__(self, directory: pathlib.Path, namespace: str, *, read_only: bool = False):
         if not _NAMESPACE.fullmatch(namespace):
             raise ValueError(f"bad cache namespace {namespace!r}")
-        self._marker = Cache(directory, namespace)
+        self._marker = Cache(directory, namespace, read_only=read_only)
         self._folder = pathlib.Path(directory) / namespace
+        self.read_only = read_only
 
     def put(self, data: bytes) -> str:
-        """Store ``data``; returns its name."""
+        """Store ``data``; returns its name. Raises CacheUnwritable when the cache folder
+        cannot be written (and ValueError for a read-only store: a bug)."""
+        if self.read_only:
+            raise ValueError("a read-only blob store cannot store")
         name = hashlib.sha256(data).hexdigest()
         path = self._folder / name[:2] / name
         if not _holds_blob(path, name):
-            self._marker._mark_cache_directory()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
+            try:
+                self._marker._mark_cache_directory()
+                _make_folder(self._marker.directory, path.parent)
+                _write_atomically(path, data)
+            except OSError as problem:
+                raise _unwritable(problem, self._marker.directory) from None
         return name
 
     def path(self, name: str) -> pathlib.Path | None:
@@ -230,6 +319,8 @@ class BlobStore:
         if not isinstance(name, str) or not _KEY.fullmatch(name):
             return None
         path = self._folder / name[:2] / name
+        if not self._marker._own_folders():
+            return None
         if _holds_blob(path, name):
             return path
         if os.path.lexists(path):

@@ -47,6 +47,12 @@ def _bibtex_value(text: str) -> str:
     return "".join(replacements.get(char, char) for char in " ".join(text.split()))
 
 
+def _bibtex_verbatim(text: str) -> str:
+    """A verbatim field (``doi``): braces and backslashes percent-encoded, as a DOI may be in
+    a URL; one unbalanced brace would otherwise end the field and start another."""
+    return text.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
 def _bibtex_person(name: str) -> str:
     """"Last, First" ("Last, Jr., First"); a name BibTeX would misread ("and" inside it, a
     stray comma) is braced whole."""
@@ -83,7 +89,7 @@ def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = 
     authors: tuple[Author, ...] = meta.authors or (
         (Author(name=fallback_author),) if fallback_author else ())
     names = [a.name for a in authors]
-    year = str(meta.pub_date.year)
+    year = str(meta.pub_date.year) if meta.pub_date else ""
     first_word = next((w for w in (_ascii_word(t) for t in meta.title.split())
                        if len(w) > 3), "post")
     key = f"{_ascii_word(_last_name(names[0])) if names else 'anonymous'}{year}{first_word}"
@@ -102,7 +108,7 @@ def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = 
         ("url", url.replace("}", "%7D").replace("{", "%7B")),
     ]
     if meta.doi:
-        fields.append(("doi", _bibtex_value(meta.doi)))
+        fields.append(("doi", _bibtex_verbatim(meta.doi)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return PostCitation(text=text, bibtex=f"@article{{{key},\n{body}\n}}", key=key,
                         ris=_ris(meta, names, url, site_title))
@@ -113,9 +119,10 @@ def _ris(meta: PostMeta, names: list[str], url: str, site_title: str) -> str:
     lines = [("TY", "BLOG"), ("TI", meta.title)]
     lines += [("AU", _ris_person(name)) for name in names]
     date = meta.pub_date
-    lines += [("PY", f"{date.year:04d}"),
-              ("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}/"),
-              ("T2", site_title), ("UR", url)]
+    if date is not None:
+        lines += [("PY", f"{date.year:04d}"),
+                  ("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}/")]
+    lines += [("T2", site_title), ("UR", url)]
     if meta.doi:
         lines.append(("DO", meta.doi))
     summary = meta.abstract or meta.description

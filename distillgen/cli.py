@@ -1,6 +1,7 @@
-"""The command line: build | serve | new | check, and the exit codes they return.
+"""The command line: init | build | serve | new | check | explain, and their exit codes.
 
-Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage.
+Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage
+(an ``--output`` the build may not replace included), 130 interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"distillgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = commands.add_parser("init", help="start a new site in an empty or new folder")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="the folder to create the site in (default: the current folder)")
+
     build = commands.add_parser("build", help="build the site in the current folder")
     build.add_argument("--drafts", action="store_true", help="include posts with draft: true")
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: site)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="the address the site is published at, instead of base_url in "
+                            "distillgen.toml (for a deploy: https://you.github.io/blog/)")
     build.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
 
     serve = commands.add_parser("serve", help="build, serve locally and rebuild on change")
@@ -41,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report every problem, write nothing")
     check.add_argument("--drafts", action="store_true")
     check.add_argument("--strict", action="store_true")
+    check.add_argument("--base-url", metavar="URL", help="as for build")
     check.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
 
     explain = commands.add_parser("explain", help="explain a diagnostic code, such as bad-math")
@@ -53,18 +62,29 @@ def _print_diagnostics(diagnostics) -> None:
         print(format_diagnostics(diagnostics), file=sys.stderr)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
 def _summary(result, verb: str) -> str:
+    """``built 3 posts, 1 page, 5 tags in 0.41 s; 1 draft skipped (--drafts includes it)``."""
     errors = sum(1 for d in result.diagnostics if d.is_error)
     warnings = len(result.diagnostics) - errors
     posts = result.stats.get("posts", 0)
+    pages = result.stats.get("standalone", 0)
     tags = result.stats.get("tags", 0)
-    text = f"{verb} {posts} post{'s' if posts != 1 else ''}, {tags} tag{'s' if tags != 1 else ''}"
-    text += f" in {result.seconds:.2f} s"
+    text = f"{verb} {_count(posts, 'post')}, "
+    if pages:
+        text += f"{_count(pages, 'page')}, "
+    text += f"{_count(tags, 'tag')} in {result.seconds:.2f} s"
     if result.stats.get("unchanged"):
         text += " (nothing changed)"
     if errors or warnings:
-        text += f" ({errors} error{'s' if errors != 1 else ''}, " \
-                f"{warnings} warning{'s' if warnings != 1 else ''})"
+        text += f" ({_count(errors, 'error')}, {_count(warnings, 'warning')})"
+    drafts = result.stats.get("drafts", 0)
+    if drafts:
+        text += f"; {_count(drafts, 'draft')} skipped (--drafts includes " \
+                f"{'it' if drafts == 1 else 'them'})"
     return text
 
 
@@ -100,13 +120,37 @@ class ProgressBar:
             self.stream.flush()
 
 
+def output_flag_problem(root: Path, output: Path):
+    """A ``bad-config`` diagnostic when ``--output`` names a folder the build may not
+    replace (the rule of :func:`distillgen.config.output_refusal`), else None. Settings that
+    do not load are left for the build to report."""
+    from .config import load_config
+    from .errors import DistillgenError, error
+
+    try:
+        config = load_config(root)
+    except DistillgenError:
+        return None
+    refusal = config.output_refusal(output.absolute())
+    if refusal is None:
+        return None
+    return error("bad-config", f"--output {output} {refusal}",
+                 hint="choose a folder of its own, such as --output site")
+
+
 def run_build(args: argparse.Namespace) -> int:
     from .build import build
 
+    if args.output is not None:
+        problem = output_flag_problem(args.root.resolve(), args.output)
+        if problem is not None:
+            print(problem.format(), file=sys.stderr)
+            return EXIT_USAGE
     bar = ProgressBar() if ProgressBar.wanted() else None
     try:
         result = build(args.root.resolve(), include_drafts=args.drafts, output=args.output,
-                       strict=args.strict, progress=bar)
+                       strict=args.strict, progress=bar, overrides=_overrides(args),
+                       deploy_warnings=True)
     finally:
         if bar is not None:
             bar.clear()
@@ -123,11 +167,30 @@ def run_check(args: argparse.Namespace) -> int:
     from .build import build
 
     result = build(args.root.resolve(), include_drafts=args.drafts, write=False,
-                   strict=args.strict, report_unused=True)
+                   strict=args.strict, report_unused=True, overrides=_overrides(args),
+                   deploy_warnings=True, read_only_cache=True)
     _print_diagnostics(result.diagnostics)
     failed = result.failed or (args.strict and result.diagnostics)
     print(_summary(result, "checked"), file=sys.stderr if failed else sys.stdout)
     return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    """Settings given on the command line; they win over distillgen.toml."""
+    return {"base_url": args.base_url} if args.base_url else {}
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from .starter import SiteExists, create_site, next_steps
+
+    try:
+        created = create_site(args.directory)
+    except SiteExists as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        print(f"  hint: {problem.hint}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(next_steps(args.directory, created))
+    return EXIT_OK
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -138,7 +201,12 @@ def run_new(args: argparse.Namespace) -> int:
     except FileExistsError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_ERRORS
-    print(f"created {path}")
+    try:
+        shown = path.relative_to(args.root.resolve())
+    except ValueError:
+        shown = path
+    print(f"created {shown}: a draft, which builds show with --drafts "
+          "(`distillgen serve --drafts`); delete its `draft: true` line to publish it")
     return EXIT_OK
 
 
@@ -170,15 +238,16 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``distillgen`` command."""
-    args = _parser().parse_args(argv)
+    """The command line (``distillgen.__main__.run`` is the installed entry point)."""
     handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve,
-                "explain": run_explain}
+                "explain": run_explain, "init": run_init}
     try:
+        args = _parser().parse_args(argv)
         return handlers[args.command](args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        from .__main__ import interrupted
+
+        return interrupted()
     except BrokenPipeError:  # `distillgen explain | head`: the reader left, nothing to report
         import os
 

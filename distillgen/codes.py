@@ -30,15 +30,72 @@ def _code(name: str, severity: str, summary: str, explanation: str) -> Code:
 
 _ALL = (
     # --- settings -------------------------------------------------------------------------
+    _code("default-base-url", "warning",
+          "`base_url` is the local default, so the built site points at this machine", """
+        Feeds, canonical links, the sitemap, social previews and "Cite this post" need the
+        site's public address. Without a `base_url` they say http://localhost:8000/, which
+        works nowhere but on your machine. `distillgen serve` never warns (it serves there).
+
+            base_url = "https://you.github.io/blog/"      # in distillgen.toml
+
+        Set it in distillgen.toml, or give it when you build for deployment:
+        `distillgen build --base-url https://you.github.io/blog/` (the GitHub Pages workflow
+        made by `distillgen init` does this for you).
+        """),
     _code("bad-config", "error", "a setting in distillgen.toml (or a flag) has a wrong value", """
         A value in distillgen.toml is of the wrong type, out of range, or names a path the
         build may not use. Paths must stay inside the site folder, and the output folder may
         never be, contain or lie inside a folder the build reads (content, assets, templates,
-        the bibliography's folder), nor be the site folder, .git or the cache.
+        the bibliography's folder), nor be the site folder, .git or the cache. The same rule
+        holds for `distillgen build --output DIR`, which is refused with exit code 2.
 
             output_dir = "content"     # refused: the build would replace your posts
 
         Fix the value the message names; the hint shows an accepted one.
+        """),
+    # --- writing the site -----------------------------------------------------------------
+    _code("unsafe-output", "error",
+          "the output folder holds something distillgen did not write", """
+        A build replaces its output folder whole, so it only ever replaces a folder it
+        wrote itself: one that is empty or holds the marker file `.distillgen-output`, which
+        every build leaves there. A folder with other files (your notes, another site, the
+        output of an older distillgen), a file or a symbolic link in its place is refused,
+        and nothing is touched.
+
+            site/ exists, has no .distillgen-output    # refused
+
+        Choose another output folder, or move the folder away (delete it if it is an old
+        build). The marker is tiny and harmless to deploy with the site.
+        """),
+    _code("write-failed", "error", "the operating system refused to write the site", """
+        The disk is full, the folder is read-only or not yours, or a path is longer than
+        the file system allows. The new site is written beside the old one and swapped in
+        at the end, so the previous site is unchanged.
+
+        Free some space, fix the folder's permissions, or choose another output folder.
+        """),
+    _code("cache-unusable", "warning",
+          "the build cache cannot be used; the build runs without it", """
+        `.distillgen-cache/` is not a folder, is read-only, or its disk is full. The build
+        then renders everything from scratch (slower, same site) and writes nothing to it.
+
+        Delete .distillgen-cache/ (it only holds rebuildable data), or free some space.
+        """),
+    _code("duplicate-url", "error", "a post would publish a page the site generates itself", """
+        The post's URL is the URL of a page distillgen makes (the tag index, a tag page, a
+        feed, an asset), or needs a folder where the site has a file:
+
+            content/tags.md            ->  tags/index.html, the list of tags
+            content/tags/python.md     ->  tags/python/index.html, the tag page
+
+        Give the post another `slug:` or move it to another folder.
+        """),
+    _code("special-file", "warning", "a FIFO, socket or device is not published", """
+        Only regular files (and folders) are published or indexed. Reading a named pipe
+        would block the build forever and a device such as a copy of /dev/zero would fill
+        the disk, so they are skipped.
+
+        Delete the file, or move it out of the site folder.
         """),
     _code("unknown-config-key", "error", "distillgen.toml sets a key distillgen does not know", """
         Every key is checked, so a typo never silently does nothing.
@@ -102,7 +159,9 @@ _ALL = (
 
             title: Attention: a survey     # put it in double quotes
 
-        Quote the value: title: "Attention: a survey".
+        Quote the value: title: "Attention: a survey". YAML aliases (`*name`) are read, but
+        may add at most 64 KiB to the front matter: one anchor repeated thousands of times
+        would multiply the size of every page, feed and tag page.
         """),
     _code("unknown-front-matter-key", "error", "the front matter sets an unknown key", """
         Every key is checked, so a misspelt `draft` never publishes a draft.
@@ -122,6 +181,13 @@ _ALL = (
         For example a `title` that is a list, or `draft: yes` (write `true` or `false`).
         The message names the key and what was expected.
         """),
+    _code("too-many-tags", "error", "a post has more tags than distillgen publishes", """
+        A post may carry at most 64 distinct tags. Each tag gets a page and a feed listing
+        the post with all its tags, so the site grows with the square of a post's tags:
+        2,000 tags made a 470 MB site.
+
+        Keep the tags that help a reader find related posts.
+        """),
     _code("bad-date", "error", "a date in the front matter cannot be read", """
         Dates are `2024-03-01`, `2024-03-01 10:00` or `1970-01-01T00:00:00.000Z`; without an
         offset the time is UTC. Impossible dates such as 2024-13-45 are refused.
@@ -140,6 +206,26 @@ _ALL = (
     _code("unsafe-url", "warning", "a link uses a scheme a page may not carry", """
         Front-matter links must be http(s), mailto or relative. A `javascript:` or `data:`
         link would run or load code when clicked, so it is left out.
+        """),
+    _code("misplaced-field", "warning", "a front-matter key that only a post, or only a page, "
+          "understands", """
+        Markdown files under content/blog/ are posts; every other file of the content folder
+        is a standalone page (content/about.md -> about/). A page has no date, tags or feed
+        entry, and only a page can be in the menu or list publications:
+
+            content/notes.md:  pubDate: 2024-03-01     # does nothing: this is a page
+
+        The key is ignored. Move the file into content/blog/ to publish it as a post, or
+        delete the key.
+        """),
+    _code("duplicate-alias", "error", "an alias would replace a page, a file or another alias", """
+        `aliases:` writes a small redirecting page at each old address. An address that the
+        site already uses (a post, a page, a tag page, a copied file) or that two files both
+        claim cannot hold a redirect.
+
+            aliases: ["/tags/"]        # the list of tags lives there
+
+        Remove the alias, or fix its path.
         """),
     _code("duplicate-slug", "error", "two posts would publish the same page", """
         Two Markdown files map to the same URL (the same file name in one folder after

@@ -29,6 +29,8 @@ key                   default                       meaning
                                                     ``0`` means every post.
 ``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
                                                     in the text (never in code or math).
+``[extra]``           empty                         A table of your own values for templates:
+                                                    ``site.extra.…``; distillgen ignores them.
 ====================  ============================  ==========================================
 
 The three paths must stay inside the site root, and the output folder may not be the root,
@@ -45,7 +47,7 @@ import re
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -85,6 +87,8 @@ class SiteConfig:
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
     smart_punctuation: bool = True
     """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The ``[extra]`` table: the site's own values for templates (``site.extra.…``)."""
 
     def __post_init__(self) -> None:
         # Normalise here so the invariants also hold for configs built directly in tests.
@@ -102,14 +106,34 @@ class SiteConfig:
         """The first (or only) site bibliography."""
         return self.bibliography_paths()[0]
 
+    def bibliography_files(self) -> tuple[str, ...]:
+        """Every site bibliography relative to the root, in the order they are searched."""
+        files = (self.bibliography,) if isinstance(self.bibliography, str) else self.bibliography
+        return tuple(files) or ("references.bib",)
+
     def bibliography_paths(self) -> list[Path]:
         """Every site bibliography, in the order they are searched."""
-        files = (self.bibliography,) if isinstance(self.bibliography, str) else self.bibliography
-        return [self.root / name for name in files] or [self.root / "references.bib"]
+        return [self.root / name for name in self.bibliography_files()]
 
     def cache_path(self) -> Path:
         """Beside the output, never inside it: a fresh copy of the site is a cold build."""
         return self.root / CACHE_DIR
+
+    def output_refusal(self, output: Path) -> str | None:
+        """Why ``output`` may not be this site's output folder (see :func:`output_refusal`)."""
+        settings = {key: getattr(self, key) for key in ("content_dir", *READ_PATH_SETTINGS)}
+        return output_refusal(self.root, output, settings)
+
+    def output_location(self, flag: Path | None = None) -> SourceLocation:
+        """Where the output folder was chosen, for its diagnostics: the ``output_dir`` line
+        of distillgen.toml, else the folder itself (as given with ``--output``)."""
+        if flag is None:
+            written = setting_location(self.root, "output_dir")
+            if written is not None:
+                return written
+            return SourceLocation(self.output_dir)
+        shown = os.fspath(flag)
+        return SourceLocation(shown if len(shown) <= 120 else f"{shown[:60]}...{shown[-57:]}")
 
     def fingerprint(self) -> str:
         """sha256 of every setting that can change a rendered page, for the build cache key.
@@ -119,7 +143,8 @@ class SiteConfig:
         """
         settings = asdict(self)
         del settings["root"], settings["output_dir"]
-        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True).encode("ascii")
+        encoded = json.dumps(settings, sort_keys=True, ensure_ascii=True,
+                             default=str).encode("ascii")  # TOML dates in [extra]
         return hashlib.sha256(encoded).hexdigest()
 
 
@@ -211,6 +236,14 @@ def _flag(key: str, value: Any) -> bool:
     return value
 
 
+def _table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _BadValue(f"`{key}` must be a table, not {_toml_kind(value)}",
+                        f"write [{key}] on a line of its own, after the other settings, and "
+                        "your keys below it")
+    return value
+
+
 def _path(key: str, value: Any) -> str:
     path = _text(key, os.fspath(value) if isinstance(value, os.PathLike) else value).strip()
     if not path:
@@ -254,6 +287,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "output_dir": _path,
     "feed_limit": _count,
     "smart_punctuation": _flag,
+    "extra": _table,
 }
 """Every accepted key and the check that validates and normalises its value."""
 
@@ -288,11 +322,21 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     for key, value in (overrides or {}).items():
         if value is not None:
             _accept(key, value, None, values, where, diagnostics)
-    _check_paths(root, values, where, diagnostics)
     _check_listed_paths(root, values, where, diagnostics)
+    _check_paths(root, values, where, diagnostics)
     if diagnostics:
         raise DistillgenError(diagnostics)
     return SiteConfig(root=root, **values)
+
+
+def setting_location(root: Path, key: str) -> SourceLocation | None:
+    """Where ``key`` is written in the site's distillgen.toml, or None."""
+    try:
+        text, _ = decode_source((Path(root) / CONFIG_FILE).read_bytes(), CONFIG_FILE)
+    except OSError:
+        return None
+    position = _key_positions(text).get(key) if text is not None else None
+    return SourceLocation(CONFIG_FILE, *position) if position else None
 
 
 def _read_file(config_file: Path, values: dict[str, Any],
@@ -311,6 +355,10 @@ def _read_file(config_file: Path, values: dict[str, Any],
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         diagnostics.append(_syntax_error(text, str(exc)))
+        return
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        diagnostics.append(error("bad-config", "invalid TOML: arrays or tables nested too "
+                                 "deeply", _deep_nesting(text), "no setting needs nesting"))
         return
     positions = _key_positions(text)
     for key, value in table.items():
@@ -351,18 +399,14 @@ def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLoca
             values.pop(key, None)
             if key == "output_dir":
                 return  # where it would go is unknown: nothing to compare
-    output = PurePosixPath(values.get("output_dir", defaults["output_dir"]))
-    content = PurePosixPath(values.get("content_dir", defaults["content_dir"]))
-    clash = None
-    if output == PurePosixPath("."):
-        clash = "is the site folder itself"
-    elif _overlap(output, content):
-        clash = f"overlaps the content folder ({content})"
-    elif _overlap(output, PurePosixPath(CACHE_DIR)):
-        clash = "overlaps the cache folder " + CACHE_DIR
-    if clash:
-        diagnostics.append(error("bad-config", f"`output_dir` ({output}) {clash}",
-                                 where.get("output_dir"),
+    output = values.get("output_dir", defaults["output_dir"])
+    read = {key: getattr(SiteConfig, key) for key in READ_PATH_SETTINGS}
+    refusal = output_refusal(root, root / output, {**defaults, **read, **values})
+    if refusal:
+        # Where the clash was written: the output, or the setting it clashes with.
+        location = next((where[key] for key in ("output_dir", *_PATH_KEYS)
+                         if where.get(key) is not None), None)
+        diagnostics.append(error("bad-config", f"`output_dir` ({output}) {refusal}", location,
                                  'build into a folder of its own, such as output_dir = "site"'))
 
 
@@ -388,9 +432,84 @@ def _check_listed_paths(root: Path, values: dict,
             values[key] = checked[0] if isinstance(value, str) else checked
 
 
-def _overlap(first: PurePosixPath, second: PurePosixPath) -> bool:
-    """Whether one folder is, or holds, the other (writing one would clobber the other)."""
-    return first == second or first in second.parents or second in first.parents
+THEME_DIR = Path(__file__).parent / "theme"
+ASSETS_DIR = "assets"
+TEMPLATES_DIR = "templates"
+READ_PATH_SETTINGS = ("bibliography", "csl")
+"""Settings naming a file the build reads: the output may not hold it, nor its folder.
+``bibliography`` may name several; ``csl`` names a file only when it is a path."""
+
+
+def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str | None:
+    """Why ``output`` may not be the output folder, or None: the one rule for
+    ``output_dir``, ``--output`` and the dev server.
+
+    The output folder is replaced wholesale on every build, so it may never be, contain or
+    lie inside a folder the build reads (content, assets, templates, the folder of the
+    bibliography and of every other file a setting names, the theme), nor be the cache, .git,
+    the site folder, a folder holding it, the home folder or the filesystem root. Paths are
+    compared as written and with links resolved. ``settings``: the path settings, relative
+    to ``root``. The message reads after the output's name: "`site` <message>".
+    """
+    root = Path(os.path.abspath(root))
+    out = Path(os.path.abspath(output))
+    real_out = Path(os.path.realpath(out))
+    if out.parent == out or real_out.parent == real_out:
+        return "is the filesystem root"
+    if _same(out, root):
+        return "is the site folder itself"
+    if _holds(out, root):
+        return "contains the site folder"
+    home = Path(os.path.expanduser("~"))
+    if home.parent != home and (_same(out, home) or _holds(out, home)):
+        return "is or contains your home folder"
+    folders = [
+        ("the content folder", settings.get("content_dir", "content")),
+        ("the assets folder", ASSETS_DIR),
+        ("the templates folder", TEMPLATES_DIR),
+        ("the cache folder", CACHE_DIR),
+        ("the git repository", ".git"),
+    ]
+    for key in READ_PATH_SETTINGS:
+        for written in _read_paths(key, settings.get(key)):
+            parent = PurePosixPath(os.path.normpath(written)).parent
+            if str(parent) not in ("", "."):
+                folders.append((f"the folder of `{key}`", str(parent)))
+            folders.append((f"`{key}`", written))
+    folders.append(("distillgen's theme", str(THEME_DIR)))
+    for what, relative in folders:
+        folder = root / relative
+        shown = relative if not Path(relative).is_absolute() else str(folder)
+        if _same(out, folder):
+            return f"is {what} ({shown}), which the build reads"
+        if _holds(folder, out):
+            return f"lies inside {what} ({shown}), which the build reads"
+        if _holds(out, folder):
+            return f"contains {what} ({shown}), which the build reads"
+    return None
+
+
+def _read_paths(key: str, value: Any) -> tuple[str, ...]:
+    """The files a read-path setting names: one or several bibliographies, a .csl file."""
+    if not value:
+        return ()
+    if key == "csl":
+        from .bibliography.csl import is_style_file
+
+        return (value,) if is_style_file(value) else ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _same(first: Path, second: Path) -> bool:
+    """The same folder, as written or once links are resolved."""
+    return (Path(os.path.normpath(first)) == Path(os.path.normpath(second))
+            or Path(os.path.realpath(first)) == Path(os.path.realpath(second)))
+
+
+def _holds(outer: Path, inner: Path) -> bool:
+    """``inner`` lies inside ``outer``, as written or once links are resolved."""
+    written = Path(os.path.normpath(outer)) in Path(os.path.normpath(inner)).parents
+    return written or Path(os.path.realpath(outer)) in Path(os.path.realpath(inner)).parents
 
 
 def _inside_root(root: Path, key: str, value: str) -> str:
@@ -400,6 +519,34 @@ def _inside_root(root: Path, key: str, value: str) -> str:
         raise _BadValue(f"`{key}` points outside the site folder: {value!r}",
                         "use a path inside the site folder, relative to " + CONFIG_FILE)
     return absolute.relative_to(root).as_posix()
+
+
+def _deep_nesting(text: str, limit: int = 100) -> SourceLocation:
+    """Where brackets and braces (outside strings and comments) first nest ``limit`` deep."""
+    from .text import location_in
+
+    depth, index, quote = 0, 0, ""
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote or char == "\n":
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            index = text.find("\n", index)
+            if index < 0:
+                break
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return location_in(text, index, CONFIG_FILE)
+        elif char in "]}":
+            depth -= 1
+        index += 1
+    return SourceLocation(CONFIG_FILE)
 
 
 _TOML_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")

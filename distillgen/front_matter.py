@@ -9,11 +9,13 @@ Front matter is YAML between a ``---`` line at the very top and the next ``---``
 key                 value                             notes
 ==================  ================================  =========================================
 ``title``           string (required)                 surrounding whitespace stripped
-``pubDate``         date or ISO datetime (required)   ``2024-03-01``, ``2024-03-01 10:00``,
+``pubDate``         date or ISO datetime (required    ``2024-03-01``, ``2024-03-01 10:00``,
+                    for posts)
                                                       ``1970-01-01T00:00:00.000Z``; no offset = UTC
 ``updatedDate``     like ``pubDate``                  before ``pubDate``: a warning
 ``description``     string
-``tags``            list of strings, or one string    duplicates dropped, order kept
+``tags``            list of strings, or one string    duplicates dropped, order kept; at most
+                                                      64 (:data:`MAX_TAGS`)
 ``authors``         list of names or mappings         mapping keys: ``name`` (required), ``url``,
                                                       ``orcid``, ``affiliations`` (names or
                                                       ``{name, url}``), ``affiliation``,
@@ -33,17 +35,37 @@ key                 value                             notes
                                                       the page when there is none
 ``citation``        ``true`` / ``false``              default true: show "Cite this post"
 ``toc``             ``true`` / ``false``              default true: show the table of contents
+``menu``            whole number (pages only)         link the page from every page's header,
+                                                      menus ordered by the number
+``publications``    path relative to the file         a ``.bib`` listed on the page, by year
+                    (pages only)
+``aliases``         list of site paths, or one        old addresses that redirect here:
+                                                      ``/2019/05/old.html``, ``/old/path/``
+``extra``           a mapping                         your own values, for templates
 ==================  ================================  =========================================
 
-Values are read from the YAML node tree, never through PyYAML's constructors, so every value
-keeps its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
+Posts and pages. A Markdown file under ``<content_dir>/blog/`` is a post: it needs a
+``pubDate`` and is listed on the home page, its tags' pages and the feeds. Every other
+Markdown file of the content folder (``content/about.md``, ``content/research/index.md``) is a
+standalone page: no date, listed nowhere but the sitemap (and the menu, with ``menu:``). A key
+that only the other kind understands (``pubDate`` or ``tags`` on a page, ``menu`` on a post)
+is a ``misplaced-field`` warning, so a post saved in the wrong folder is never silently a page.
+
+YAML aliases (``*name``) are followed, but all of them together may add at most
+:data:`ALIAS_BUDGET` characters to the front matter: a 1 KB anchor aliased 50,000 times would
+otherwise put 50 MB into every page that shows the value.
+
+Values are read from the YAML node tree, never through PyYAML's constructors (but for the
+free-form ``extra``, built by its safe constructor from the same nodes), so every value keeps
+its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
 ``false`` are booleans (YAML 1.2), so ``title: no`` is the string "no" and ``draft: yes`` is
 refused; dates are plain strings to YAML and are parsed here.
 
 A post's URL is its path under the content folder with the file name replaced by its slug:
-``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. ``index.md`` is
-not special (``content/blog/index.md`` -> ``blog/index``), so no post can take the place of
-a page the site generates itself, such as the home page.
+``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. An ``index.md`` is
+a page bundle and publishes at its folder (``content/blog/x/index.md`` -> ``blog/x``, the
+folder's name being the default slug); the content folder's own ``index.md`` would take the
+home page's place and is refused unless it has a ``slug``.
 """
 
 
@@ -60,7 +82,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from .errors import Diagnostic, SourceLocation, error, warning
-from .model import Affiliation, Author, Post, PostMeta, SourceFile
+from .model import PAGE, POST, Affiliation, Author, Post, PostMeta, SourceFile
 from .names import SLUG_PATTERN, slugify, suggest_name
 from .text import describe_character, forbidden_character, location_in
 
@@ -120,6 +142,7 @@ def _no_opening_fence(lines: list[str], path: str) -> Diagnostic:
 
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NULL = "tag:yaml.org,2002:null"
@@ -167,6 +190,64 @@ def _compose(yaml_text: str, path: str) -> tuple[yaml.Node | None, list[Diagnost
     return None, [error("bad-front-matter", message, location, _QUOTE_HINT)]
 
 
+ALIAS_BUDGET = 65_536
+"""Characters (and values) that YAML aliases may add to a post's front matter, in total."""
+
+
+def _check_aliases(root: yaml.Node | None, yaml_text: str, path: str) -> list[Diagnostic]:
+    """A located error when aliases make the front matter grow past the budget (or refer to
+    themselves); the tree is walked once per distinct node, so this costs what the text
+    costs, however much the aliases would expand."""
+    if root is None:
+        return []
+    size: dict[int, int] = {}
+    references: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
+            continue
+        references[key] = references.get(key, 0) + 1
+        if key in open_nodes:
+            return [_alias_error(node, yaml_text, path, "refers to itself through an alias")]
+        if key in size or key in nodes:
+            continue  # an alias of a node already counted (or being counted)
+        nodes[key] = node
+        if isinstance(node, yaml.ScalarNode):
+            size[key] = 1 + len(node.value)
+            continue
+        open_nodes.add(key)
+        pending.append((node, True))
+        pending.extend((child, False) for child in reversed(_children(node)))
+    if size[id(root)] <= len(yaml_text) + ALIAS_BUDGET:
+        return []
+    worst = max((k for k, n in references.items() if n > 1),
+                key=lambda k: (references[k] - 1) * size[k])
+    return [_alias_error(nodes[worst], yaml_text, path,
+                         f"is repeated {references[worst] - 1:,} times by aliases, which would "
+                         f"make the front matter {size[id(root)]:,} characters long (at most "
+                         f"{ALIAS_BUDGET:,} more than written)")]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _alias_error(node: yaml.Node, yaml_text: str, path: str, problem: str) -> Diagnostic:
+    return error("bad-front-matter", f"the value anchored here {problem}",
+                 location_in(yaml_text, node.start_mark.index, path, _YAML_FIRST_LINE),
+                 "write the value out where it is needed instead of aliasing it (*name)")
+
+
 def _describe(node: yaml.Node) -> str:
     """What kind of value a node holds, as the author would say it."""
     if isinstance(node, yaml.SequenceNode):
@@ -180,6 +261,9 @@ def _describe(node: yaml.Node) -> str:
 # Validating the front matter
 
 
+MAX_TAGS = 64
+"""Distinct tags a post may have: each tag page lists the post with all its tags, so the site
+grows with the square of this number."""
 _INVALID = object()
 """Returned by a field reader whose value was refused (the diagnostic is already recorded)."""
 
@@ -187,6 +271,7 @@ _DATE_HINT = ('write a date such as 2024-03-01, or a date and time such as "2024
               "or 1970-01-01T00:00:00.000Z")
 _ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]|$)")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_UNSAFE = frozenset("{}\\")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 _FIELD_ALIASES = {
@@ -314,6 +399,11 @@ class _FrontMatterReader:
         if value is _INVALID:
             return value
         bare = _DOI_PREFIX.sub("", value)
+        unsafe = next((char for char in bare if char in _DOI_UNSAFE), None)
+        if unsafe is not None:
+            return self.refuse("bad-doi", f"`{name}` may not contain `{unsafe}`: {value!r}",
+                               node, "a DOI looks like 10.23915/distill.00001; a brace or "
+                               "backslash would break the BibTeX of \"Cite this post\"")
         if _DOI.fullmatch(bare):
             return bare
         return self.refuse("bad-doi", f"`{name}` is not a DOI: {value!r}", node,
@@ -392,15 +482,62 @@ class _FrontMatterReader:
             return value
         return "\n".join(line.rstrip() for line in value.split("\n")).strip()
 
+    def menu(self, name: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                pass
+        return self.refuse("bad-field", f"`{name}` must be a whole number, not "
+                           f"{_describe(node)}", node,
+                           f"the number orders the menu: {name}: 1 comes before {name}: 2")
+
+    def aliases(self, name: str, node: yaml.Node) -> Any:
+        found: list[str] = []
+        for item in self.items(node):
+            alias = self.non_empty_text("alias", item)
+            if alias is _INVALID:
+                continue
+            problem = alias_problem(alias)
+            if problem:
+                self.refuse("bad-field", f"alias {alias!r} {problem}", item,
+                            'an alias is an old address on this site, such as '
+                            '"/2019/05/old-post.html" or "/old/path/"')
+            elif normalise_alias(alias) not in found:
+                found.append(normalise_alias(alias))
+        return tuple(found)
+
+    def extra(self, name: str, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            return self.refuse("bad-field", f"`{name}` must be a mapping of your own keys, not "
+                               f"{_describe(node)}", node,
+                               f"indent your keys under it: {name}:\n  subtitle: ...")
+        try:
+            value = yaml.constructor.SafeConstructor.construct_document(
+                _Constructor(), node)
+        except yaml.YAMLError as problem:
+            mark = getattr(problem, "problem_mark", None)
+            where = location_in(self.yaml_text, mark.index, self.path, _YAML_FIRST_LINE) \
+                if mark else self.where(node)
+            self.diagnostics.append(error("bad-field", f"`{name}` cannot be read: "
+                                          f"{getattr(problem, 'problem', problem)}", where))
+            return _INVALID
+        return value
+
     # -- collections
 
     def tags(self, name: str, node: yaml.Node) -> Any:
         items = self.items(node)
-        tags: list[str] = []
+        tags: dict[str, None] = {}
         for item in items:
             tag = self.non_empty_text("tag", item)
-            if tag is not _INVALID and tag not in tags:
-                tags.append(tag)
+            if tag is _INVALID or tag in tags:
+                continue
+            if len(tags) == MAX_TAGS:
+                return self.refuse("too-many-tags", f"a post may have at most {MAX_TAGS} "
+                                   f"tags; this is tag number {MAX_TAGS + 1}", item,
+                                   "keep the tags that help a reader find related posts")
+            tags[tag] = None
         return tuple(tags)
 
     def authors(self, name: str, node: yaml.Node) -> Any:
@@ -509,6 +646,44 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
 
 
+class _Constructor(yaml.constructor.SafeConstructor):
+    """Plain Python values for ``extra:``: mappings, lists, strings, numbers, booleans."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+_ALIAS_SUFFIXES = (".html", ".htm")
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why an alias cannot be an address on this site, or None."""
+    parts = urllib.parse.urlsplit(alias)
+    if parts.scheme or parts.netloc or alias.startswith("//"):
+        return "names another site; an alias is a path on this one"
+    if parts.query or parts.fragment or "?" in alias or "#" in alias:
+        return "has a query or a fragment; a static file cannot answer those"
+    if "\\" in alias or any(char.isspace() or ord(char) < 0x20 for char in alias):
+        return "contains a space, a backslash or a control character"
+    segments = [segment for segment in alias.split("/") if segment]
+    if not segments:
+        return "is the site's home page"
+    if any(segment in (".", "..") for segment in segments):
+        return "contains a `.` or `..` segment"
+    last = segments[-1]
+    if not alias.endswith("/") and "." in last and not last.lower().endswith(_ALIAS_SUFFIXES):
+        return "ends in a file that is not .html; write a folder (/old/path/) or an .html file"
+    return None
+
+
+def normalise_alias(alias: str) -> str:
+    """The alias relative to the site root: no leading slash, single slashes, a folder ending
+    in ``/``: ``/old//path`` -> ``old/path/``."""
+    segments = [segment for segment in alias.split("/") if segment]
+    path = "/".join(segments)
+    return path if path.lower().endswith(_ALIAS_SUFFIXES) else path + "/"
+
+
 _AUTHOR_LINKS = frozenset({"url", "affiliation_url"})
 _SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
 
@@ -559,9 +734,18 @@ _FIELDS: dict[str, tuple[str, _FieldReader]] = {
     "abstract": ("abstract", _FrontMatterReader.long_text),
     "citation": ("citation", _FrontMatterReader.flag),
     "toc": ("toc", _FrontMatterReader.flag),
+    "menu": ("menu", _FrontMatterReader.menu),
+    "publications": ("publications", _FrontMatterReader.site_file),
+    "aliases": ("aliases", _FrontMatterReader.aliases),
+    "extra": ("extra", _FrontMatterReader.extra),
 }
 """Front matter key -> (PostMeta attribute, reader)."""
-_REQUIRED = ("title", "pubDate")
+_REQUIRED = {POST: ("title", "pubDate"), PAGE: ("title",)}
+_ONLY_FOR = {
+    POST: ("pubDate", "updatedDate", "tags", "featured", "doi", "citation"),
+    PAGE: ("menu", "publications"),
+}
+"""Keys that mean something for one kind of file only."""
 
 
 def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, Any], set[str]]:
@@ -587,10 +771,11 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
 _EXAMPLES = {"title": '"title: My post"', "pubDate": '"pubDate: 2024-03-01"'}
 
 
-def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str]) -> None:
+def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str],
+                    kind: str = POST) -> None:
     """Report absent or empty required keys, unless already reported as a refused value or a
     misspelled key."""
-    for name in _REQUIRED:
+    for name in _REQUIRED[kind]:
         hint = f"add a line such as {_EXAMPLES[name]}"
         if name in meant:
             continue
@@ -617,28 +802,89 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
     if split is None:
         return None, diagnostics
     root_node, diagnostics = _compose(split.yaml_text, source.path)
+    diagnostics = diagnostics or _check_aliases(root_node, split.yaml_text, source.path)
     if diagnostics:
         return None, diagnostics
     reader = _FrontMatterReader(source, split.yaml_text, getattr(config, "root", None))
     pairs = reader.pairs(root_node, "the front matter")
     if reader.diagnostics and not isinstance(root_node, yaml.MappingNode):
         return None, reader.diagnostics
+    kind = document_kind(source.path, config)
     values, meant = _read_fields(reader, pairs)
-    _check_required(reader, pairs, meant)
+    _check_required(reader, pairs, meant, kind)
     _check_dates(reader, values, pairs)
+    _drop_misplaced(reader, values, pairs, kind, config)
+    if "slug" not in pairs and not _default_slug(source.path, config):
+        reader.diagnostics.append(error(
+            "duplicate-slug", f"`{source.path}` would publish at the site's root, where the "
+            "list of posts is", SourceLocation(source.path),
+            "give it a `slug:`, or rename it (content/home.md); to change the home page, "
+            "put your own index.html in templates/"))
     if any(diagnostic.is_error for diagnostic in reader.diagnostics):
         return None, reader.diagnostics
-    values.setdefault("slug", slugify(PurePosixPath(source.path).stem))
+    values.setdefault("slug", _default_slug(source.path, config))
     post = Post(source_path=source.path, meta=PostMeta(**values), body=split.body,
                 body_line_offset=split.body_line_offset,
-                url_path=_url_path(source.path, values["slug"], config))
+                url_path=_url_path(source.path, values["slug"], config), kind=kind)
     return post, reader.diagnostics
 
 
+POSTS_FOLDER = "blog"
+"""Markdown files under ``<content_dir>/blog/`` are posts; all others are pages."""
+
+
+def document_kind(source_path: str, config: SiteConfig) -> str:
+    """:data:`POST` for a file under ``content/blog/``, :data:`PAGE` for any other file of
+    the content folder. A file from outside the content folder (tests, tools) is a post."""
+    path = PurePosixPath(source_path)
+    content = PurePosixPath(config.content_dir)
+    if content not in path.parents:
+        return POST
+    inside = path.relative_to(content).parts
+    return POST if len(inside) > 1 and inside[0] == POSTS_FOLDER else PAGE
+
+
+def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs,
+                    kind: str, config: SiteConfig) -> None:
+    """A key that only the other kind of file understands is a warning, and is dropped: a
+    dated post saved outside content/blog/ must not silently become a page."""
+    other = PAGE if kind == POST else POST
+    for name in _ONLY_FOR[other]:
+        if name not in pairs or _is_null(pairs[name][1]):
+            continue
+        values.pop(_FIELDS[name][0], None)
+        blog = f"{config.content_dir}/{POSTS_FOLDER}/"
+        if kind == PAGE:
+            message = (f"`{name}` does nothing on a page: only Markdown files under `{blog}` "
+                       "are posts (dated, listed, tagged, in the feed)")
+            hint = f"move the file into `{blog}` to publish it as a post, or delete `{name}`"
+        else:
+            message = f"`{name}` does nothing on a post, only on a page outside `{blog}`"
+            hint = f"delete `{name}`, or move the file out of `{blog}` to make it a page"
+        reader.diagnostics.append(warning("misplaced-field", message,
+                                          reader.where(pairs[name][0]), hint))
+
+
+def _default_slug(source_path: str, config: SiteConfig) -> str:
+    """The file's name, or for ``index.md`` (a page bundle) its folder's name; empty for the
+    content folder's own ``index.md``."""
+    path = PurePosixPath(source_path)
+    if path.name != "index.md":
+        return slugify(path.stem)
+    folder = path.parent
+    content = PurePosixPath(config.content_dir)
+    if folder == content or folder == PurePosixPath("."):
+        return ""
+    return slugify(folder.name)
+
+
 def _url_path(source_path: str, slug: str, config: SiteConfig) -> PurePosixPath:
-    """The post's folder in the site: its path under the content folder, slug as the name."""
+    """The post's folder in the site: its path under the content folder, slug as the name.
+    A page bundle (``content/blog/x/index.md``) is its folder: ``blog/x``."""
     path = PurePosixPath(source_path)
     content = PurePosixPath(config.content_dir)
     if content in path.parents:  # else a source from elsewhere (tests, tools): keep its folders
         path = path.relative_to(content)
+    if path.name == "index.md":
+        path = path.parent
     return path.parent / slug

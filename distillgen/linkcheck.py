@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote
 
 from .assemble import Site
@@ -46,10 +47,10 @@ def _target_page(plan: Plan, page_dir: str, path: str) -> PurePosixPath | None:
 
 
 def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
-    """A warning for every relative link or fragment in a post that leads nowhere."""
+    """A warning for every relative link or fragment in a post or page that leads nowhere."""
     ids = functools.lru_cache(maxsize=None)(lambda page: _ids_of(plan, page))
     problems = []
-    for rendered in site.posts:
+    for rendered in (*site.posts, *site.pages):
         page_dir = str(rendered.post.url_path)
         own_page = PurePosixPath(page_dir) / "index.html"
         for href, line, column in rendered.links:
@@ -69,8 +70,8 @@ def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
     return problems
 
 
-def unused_entries(site: Site, entries: Mapping[str, object]) -> list[Diagnostic]:
+def unused_entries(site: Site, entries: Mapping[str, Any]) -> list[Diagnostic]:
     """A warning per bibliography entry no published post cites (``distillgen check``)."""
-    cited = {key for post in site.posts for key in post.citations}
+    cited = {key for post in (*site.posts, *site.pages) for key in post.citations}
     return [warning("unused-bib-entry", f"`{key}` is never cited", entry.location)
             for key, entry in entries.items() if key not in cited]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from .errors import Diagnostic
 
@@ -57,11 +58,12 @@ class Author:
 
 @dataclass(frozen=True)
 class PostMeta:
-    """Validated front matter."""
+    """Validated front matter, of a post or of a standalone page."""
 
     title: str
-    pub_date: dt.datetime
-    """Always timezone-aware; a bare date is midnight UTC."""
+    pub_date: dt.datetime | None = None
+    """Always timezone-aware; a bare date is midnight UTC. Required for posts; pages have
+    none."""
     description: str = ""
     updated_date: dt.datetime | None = None
     tags: tuple[str, ...] = ()
@@ -88,11 +90,25 @@ class PostMeta:
     """Show the "Cite this post" block."""
     toc: bool = True
     """Show the table of contents."""
+    menu: int | None = None
+    """A page's place in the site's header menu (pages only); None: not in the menu."""
+    publications: str | None = None
+    """A ``.bib`` whose entries the page lists, relative to the Markdown file (pages only)."""
+    aliases: tuple[str, ...] = ()
+    """Old addresses that redirect here, relative to the site root, without the leading
+    slash: ``2019/01/old-post.html`` or ``old/path/``."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form values for templates (``post.extra.…``); distillgen itself ignores them."""
+
+
+POST, PAGE = "post", "page"
+"""The two kinds of Markdown file: a post lives under ``content/blog/``, a page anywhere
+else in the content folder."""
 
 
 @dataclass(frozen=True)
 class Post:
-    """A parsed Markdown file: its metadata and its body."""
+    """A parsed Markdown file: its metadata and its body (a post, or a standalone page)."""
 
     source_path: str
     meta: PostMeta
@@ -101,6 +117,19 @@ class Post:
     """Number of lines before the body (front matter and its fences)."""
     url_path: PurePosixPath
     """Output folder, relative to the site root: ``blog/foo``."""
+    kind: str = POST
+    """:data:`POST` (dated, listed, in tags and feeds) or :data:`PAGE` (standalone)."""
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind == PAGE
+
+    @property
+    def bundle_dir(self) -> PurePosixPath | None:
+        """The folder of a page bundle (``content/blog/x/index.md``: ``content/blog/x``),
+        whose files the page links to are published beside it; None for a single file."""
+        path = PurePosixPath(self.source_path)
+        return path.parent if path.name == "index.md" else None
 
 
 @dataclass(frozen=True)
@@ -171,3 +200,8 @@ class RenderedPost:
     """Every citation key the post asked the bibliography for, found or not (sorted)."""
     files_looked_up: tuple[str, ...] = ()
     """Every site file the post asked for, found or not (sorted)."""
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The front matter's ``extra:`` mapping, for templates: ``post.extra.subtitle``."""
+        return self.post.meta.extra

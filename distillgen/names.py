@@ -7,6 +7,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 from .errors import did_you_mean
 
@@ -49,6 +50,14 @@ def slugify(text: str) -> str:
     digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
     digest = digest[:_HASH_LENGTH]
     return f"{_shorten(slug, _SLUG_MAX - _HASH_LENGTH - 1)}-{digest}" if slug else digest
+
+
+def url_path(path: str) -> str:
+    """A site path as it goes into a URL: each segment percent-encoded (RFC 3986), so a
+    folder named ``c#``, ``why?``, ``50%`` or ``a b`` stays part of the path instead of
+    starting a fragment or a query, and a segment holding ``:`` never reads as a scheme.
+    ``/`` separates segments; ``.`` and ``..`` are kept. Slugs and theme paths are unchanged."""
+    return "/".join(quote(segment, safe="") for segment in path.split("/"))
 
 
 def _shorten(slug: str, limit: int) -> str:

@@ -113,11 +113,12 @@ class _Store:
     * ``pages`` and ``feeds``: blobs of each post's page and feed HTML.
     """
 
-    def __init__(self, directory: Path):
-        self.summaries = Cache(directory, "summaries", memo=True)
-        self.renders = Cache(directory, "renders")
-        self.pages = BlobStore(directory, "pages")
-        self.feeds = BlobStore(directory, "feeds")
+    def __init__(self, directory: Path, read_only: bool = False):
+        self.read_only = read_only
+        self.summaries = Cache(directory, "summaries", memo=True, read_only=read_only)
+        self.renders = Cache(directory, "renders", read_only=read_only)
+        self.pages = BlobStore(directory, "pages", read_only=read_only)
+        self.feeds = BlobStore(directory, "feeds", read_only=read_only)
 
     def save(self, key: str, rendered: RenderedPost, deps: str, page_key: str, page: bytes,
              listing: str) -> tuple[str, str]:
@@ -150,7 +151,7 @@ def _run_job(job: _Job) -> JobResult:
                                                           *problem.diagnostics)), None, ""
     page: Page = page_bytes
     feed = ""
-    if work.store is not None:
+    if work.store is not None and not work.store.read_only:
         deps = dependency_digest(rendered, work.context)
         page, feed = work.store.save(work.keys[job.index], rendered, deps, work.page_key,
                                      page_bytes, listing)
@@ -232,7 +233,8 @@ def _cached_summary(store: _Store, key: str, post: Post, context: RenderContext)
 
 
 def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRenderer, *,
-                 page_key: str, cache_dir: Path | None = None, workers: int = 1,
+                 page_key: str, cache_dir: Path | None = None, read_only: bool = False,
+                 workers: int = 1,
                  in_feed: frozenset[str] = frozenset(), progress: Progress | None = None,
                  ) -> tuple[list[RenderedPost], list[bytes | Path | None], dict[str, int],
                             CacheKeep]:
@@ -242,9 +244,10 @@ def render_posts(posts: Sequence[Post], context: RenderContext, page: PageRender
     ``page_key`` identifies everything besides the post that a page depends on (templates,
     settings). With a ``cache_dir``, pages are files in the cache (a Path each), else bytes.
     A page is None for a post with errors. ``in_feed``: source paths whose feed HTML is kept.
+    A ``read_only`` cache is read, never written: new pages stay in memory as bytes.
     """
     global _WORK
-    store = _Store(cache_dir) if cache_dir is not None else None
+    store = _Store(cache_dir, read_only) if cache_dir is not None else None
     keys = [post_key(post, context) for post in posts] if store is not None else []
     renders: list[RenderedPost | None] = [None] * len(posts)
     pages: list[bytes | Path | None] = [None] * len(posts)

@@ -15,13 +15,16 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from .aliases import alias_pages
 from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
-from .errors import DistillgenError
+from .errors import Diagnostic, DistillgenError, SourceLocation, error
 from .markdown.highlight import stylesheet
 from .model import Author, RenderedPost
-from .names import slugify
+from .names import slugify, url_path
+from .pages import SiteInfo
+from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
 
 Plan = dict[PurePosixPath, bytes | Path]
@@ -32,8 +35,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def absolute_url(config: SiteConfig, target: str) -> str:
-    """``<base_url><target>``; base_url always ends with a slash."""
-    return config.base_url + target
+    """``<base_url><target>``, the site path percent-encoded; base_url ends with a slash."""
+    return config.base_url + url_path(target)
 
 
 def post_target(post: RenderedPost) -> str:
@@ -47,7 +50,8 @@ def tag_target(tag: TagPage) -> str:
 class PageRenderer:
     """Renders templates with the helpers every page shares."""
 
-    def __init__(self, config: SiteConfig, site: Site | None, env: jinja2.Environment):
+    def __init__(self, config: SiteConfig, site: Site | SiteInfo | None,
+                 env: jinja2.Environment):
         self.config = config
         self.site = site
         self.env = env
@@ -57,10 +61,10 @@ class PageRenderer:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
         if rooted:
             def url(target: str) -> str:
-                return self.base_path + target
+                return self.base_path + url_path(target)
         else:
             def url(target: str) -> str:
-                return relative_url(target, page_dir)
+                return url_path(relative_url(target, page_dir))
         root_prefix = relative_url("", page_dir) if not rooted else self.base_path
 
         def listing_item(post: RenderedPost) -> Markup:
@@ -92,14 +96,24 @@ class PageRenderer:
 
 
 class PostPages:
-    """Renders a post's page; built once per build, called in worker processes."""
+    """Renders a post's page; built once per build, called in worker processes.
 
-    def __init__(self, config: SiteConfig, env: jinja2.Environment):
-        self.renderer = PageRenderer(config, None, env)
+    ``site`` is what the templates see as ``site`` (the menu and ``[extra]``: the site is
+    not assembled yet); ``publications``: the list each publications page shows, by source.
+    """
+
+    def __init__(self, config: SiteConfig, env: jinja2.Environment,
+                 site: SiteInfo | None = None,
+                 publications: Mapping[str, PublicationList] | None = None):
+        self.renderer = PageRenderer(config, site or SiteInfo(extra=config.extra), env)
         self.env = env
+        self.publications = publications or {}
 
     def __call__(self, post: RenderedPost) -> tuple[bytes, str]:
-        """The post's page, and its item for listings (links from :data:`ROOT`)."""
+        """The post's page, and its item for listings (links from :data:`ROOT`); a
+        standalone page is in no listing."""
+        if post.post.is_page:
+            return self.page(post), ""
         config = self.renderer.config
         target = post_target(post)
         canonical = absolute_url(config, target)
@@ -111,11 +125,20 @@ class PostPages:
         )
         try:
             macros = self.env.get_template("_macros.html").module
-            item = macros.post_item(post, lambda p: ROOT + post_target(p),  # type: ignore[attr-defined]
+            item = macros.post_item(post, lambda p: ROOT + url_path(post_target(p)),  # type: ignore[attr-defined]
                                     lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
         except jinja2.TemplateError as problem:
             raise DistillgenError([template_failure(problem, config.root)]) from None
         return page, str(item)
+
+    def page(self, page: RenderedPost) -> bytes:
+        """A standalone page (``page.html``), with its publication list if it has one."""
+        config = self.renderer.config
+        canonical = absolute_url(config, post_target(page))
+        return self.renderer.render(
+            "page.html", str(page.post.url_path), post=page, meta=page.post.meta,
+            canonical=canonical, image_url=preview_image_url(config, page),
+            publications=self.publications.get(page.post.source_path))
 
 
 def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:
@@ -128,6 +151,7 @@ def preview_image_url(config: SiteConfig, post: RenderedPost) -> str | None:
 
 def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
     meta = post.post.meta
+    assert meta.pub_date is not None, "only posts have JSON-LD"
     data: dict = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -183,34 +207,37 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     files of post folders by output path (each post's ``references.bib``).
     """
     renderer = PageRenderer(config, site, env)
-    plan: Plan = {}
-
-    def put(path: str, content: bytes | Path) -> None:
-        plan[PurePosixPath(path)] = content
+    plan = _PlanBuilder()
+    put = plan.put
 
     for path in sorted(copied):
-        put(path, copied[path])
+        put(path, copied[path], owner=_site_path(config, copied[path]))
     for file in sorted(theme_assets_dir().rglob("*")):
         if file.is_file():
-            put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file)
-    put("assets/css/highlight.css", stylesheet().encode("utf-8"))
+            put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file, weak=True)
+    put("assets/css/highlight.css", stylesheet().encode("utf-8"), weak=True)
     for relative in sorted(site_assets):
-        put(f"assets/{relative}", site_assets[relative])
+        put(f"assets/{relative}", site_assets[relative], what="a file of the site's assets")
 
+    for post in (*site.posts, *site.pages):
+        put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
+            owner=post.post.source_path)
     for post in site.posts:
-        put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path])
         if post.post.meta.citation:
             citation = cite_post(post.post.meta, absolute_url(config, post_target(post)),
                                  config.title, config.author)
-            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"))
-            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"))
+            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"),
+                what="the post's citation")
+            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"),
+                what="the post's citation")
     for path in sorted(post_files or {}):
-        put(path, (post_files or {})[path])
-    put("index.html", renderer.render("index.html", ""))
-    put("tags/index.html", renderer.render("tags.html", "tags"))
+        put(path, (post_files or {})[path], what="the works the post cites")
+    put("index.html", renderer.render("index.html", ""), what="the home page")
+    put("tags/index.html", renderer.render("tags.html", "tags"), what="the list of tags")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag))
-    put("404.html", renderer.render("404.html", "", rooted=True))
+        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag),
+            what=f"the page of the tag `{tag.name}`")
+    put("404.html", renderer.render("404.html", "", rooted=True), what="the 404 page")
     updated = newest_date(site)
     def limit_of(posts: tuple[RenderedPost, ...]) -> int:
         return config.feed_limit or len(posts)
@@ -218,16 +245,105 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     limit = limit_of(site.posts)
     put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
                                     summaries=False, feed_url=absolute_url(config, "feed.xml"),
-                                    feed_id=absolute_url(config, "")))
+                                    feed_id=absolute_url(config, "")), what="the feed")
     for tag in site.tags:
         put(f"tags/{tag.slug}/feed.xml",
             renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
                             summaries=True,
                             updated=newest_date(Site(posts=tag.posts, featured=(), tags=())),
                             feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
-                            feed_id=absolute_url(config, tag_target(tag))))
+                            feed_id=absolute_url(config, tag_target(tag))),
+            what=f"the feed of the tag `{tag.name}`")
     put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
-                                       post_target=post_target))
+                                       post_target=post_target), what="the sitemap")
     put("robots.txt", renderer.render("robots.txt", "",
-                                      sitemap=absolute_url(config, "sitemap.xml")))
-    return plan
+                                      sitemap=absolute_url(config, "sitemap.xml")),
+        what="robots.txt")
+    for path, page in redirects(renderer, site, plan.plan).items():
+        plan.put(str(path), page, what="a redirect of `aliases:`")
+    return plan.finish()
+
+
+def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixPath, bytes]:
+    """The alias pages of every post and page (``aliases:``); a clash raises."""
+    def render(document: RenderedPost, page_dir: str) -> bytes:
+        target = post_target(document)
+        return renderer.render("alias.html", page_dir, post=document,
+                               target=relative_url(target, page_dir),
+                               canonical=absolute_url(renderer.config, target))
+
+    pages, problems = alias_pages((*site.posts, *site.pages), plan, render)
+    if problems:
+        raise DistillgenError(problems)
+    return pages
+
+
+def _site_path(config: SiteConfig, path: Path) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _PlanBuilder:
+    """The plan as it fills, refusing a post or a post's file that would take the place of a
+    generated page (or of a folder the site needs): ``content/tags.md`` would silently
+    replace the list of tags, and the sitemap would list it twice."""
+
+    def __init__(self) -> None:
+        self.plan: Plan = {}
+        self.owners: dict[PurePosixPath, str] = {}
+        """Output path -> the source file (a post, or a file a post uses) that asked for it."""
+        self.what: dict[PurePosixPath, str] = {}
+        self.weak: set[PurePosixPath] = set()
+        self.problems: list[Diagnostic] = []
+
+    def put(self, path: str, content: bytes | Path, *, owner: str | None = None,
+            what: str | None = None, weak: bool = False) -> None:
+        """Add a file. ``owner``: the source it comes from; ``what``: what a generated file
+        is, for messages; ``weak``: a file of the theme, which any other file of the same
+        name replaces (``assets/css/distillgen.css`` of the site)."""
+        key = PurePosixPath(path)
+        earlier = self.plan.get(key)
+        if earlier is not None and earlier != content:
+            if weak:
+                return
+            first = self.owners.get(key)
+            if key not in self.weak and (owner is not None or first is not None):
+                if owner is None:
+                    culprit, other = first, what or "a page the site generates"
+                elif first is None:
+                    culprit, other = owner, self.what.get(key, "a file the site generates")
+                else:
+                    culprit, other = owner, f"also published by `{first}`"
+                self.problems.append(_collision(str(culprit), key, other))
+                return
+        self.plan[key] = content
+        self.weak.discard(key)
+        if weak:
+            self.weak.add(key)
+        if owner is not None:
+            self.owners[key] = owner
+        if what is not None:
+            self.what[key] = what
+
+    def finish(self) -> Plan:
+        """The plan; DistillgenError when a source collides with the site's own files."""
+        for key in sorted(self.plan):
+            for parent in key.parents:
+                if parent in self.plan and (key in self.owners or parent in self.owners):
+                    culprit = self.owners.get(key) or self.owners[parent]
+                    other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
+                    self.problems.append(error(
+                        "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
+                        f"is a file: {other}", SourceLocation(culprit, 1, 1),
+                        "give the post another `slug:`, or rename its folder"))
+        if self.problems:
+            raise DistillgenError(self.problems)
+        return self.plan
+
+
+def _collision(source: str, key: PurePosixPath, other: str) -> Diagnostic:
+    return error("duplicate-url", f"`{source}` would publish `{key}`, which is {other}",
+                 SourceLocation(source, 1, 1),
+                 "give the post another `slug:`, or move it to another folder")

@@ -156,6 +156,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         source_dir=source_dir,
         content_dir=PurePosixPath(context.content_dir),
         page_dir=post.url_path,
+        bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,
         post_urls=context.post_urls,
     )

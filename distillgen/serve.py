@@ -19,7 +19,19 @@ Choices, and why:
   modification times every 0.3 s, which needs nothing but is slower on big folders. The whole
   site root is watched, minus the output folder, the cache, hidden and editor temporary files,
   so an edit to content, bibliography, templates, assets or ``distillgen.toml`` rebuilds.
-- **Loopback by default.** The server binds 127.0.0.1 unless ``--host`` says otherwise.
+- **Loopback by default, and only for this machine's names.** The server binds 127.0.0.1
+  unless ``--host`` says otherwise, and answers only requests whose ``Host`` is
+  ``localhost``, ``127.0.0.1``, ``[::1]`` or the ``--host`` given (any IP address when that
+  is ``0.0.0.0`` or ``::``): a page elsewhere that points its own name at 127.0.0.1 (DNS
+  rebinding) gets a 403, not the drafts.
+- **Only the site's bytes.** A file of the plan that is read at request time is read only
+  when it is still a regular file inside the site folder (or the theme), links resolved: the
+  plan of the last good build may be older than the files, and a post's image replaced by a
+  link to ``~/.ssh/id_rsa`` must not serve that file.
+- **Bounded.** At most :data:`MAX_CONNECTIONS` connections at once (of which at most
+  :data:`MAX_EVENT_STREAMS` event streams); a further one gets a 503 at once. A client that
+  sends nothing for :data:`REQUEST_TIMEOUT` seconds is dropped, and ``HEAD`` on the event
+  stream answers with headers only.
 - **Mounted at base_url's path.** When ``base_url`` has a path (``https://x.org/blog/``) the
   site is served under it, so root-relative links (the 404 page) work as they will online.
 """
@@ -63,6 +75,14 @@ WATCH_READY_SECONDS = 5.0
 """start() waits at most this long for the watcher to be in place."""
 KEEPALIVE_SECONDS = 15.0
 """An event stream sends a comment this often so proxies and browsers keep it open."""
+REQUEST_TIMEOUT = 10.0
+"""Seconds a connection may stay silent (or a write may block) before it is dropped."""
+MAX_CONNECTIONS = 64
+"""Connections served at once; one more gets a 503 and is closed."""
+MAX_EVENT_STREAMS = 32
+"""Open event streams (one per open tab) at once, so pages are always served."""
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 IGNORED_DIR_NAMES = frozenset({CACHE_DIR, "__pycache__", "node_modules"})
 IGNORED_FILE_NAMES = frozenset({"4913"})
 """Vim writes and deletes ``4913`` to test whether a folder is writable."""
@@ -313,6 +333,14 @@ class DevServer:
                          version=previous.version + 1, generation=previous.generation + 1,
                          ok=True, diagnostics=text, seconds=seconds)
 
+    def read_file(self, path: Path) -> bytes | None:
+        """A file of the plan, read when it is requested: only while it is still a regular
+        file inside the site folder or the theme (see :func:`read_site_file`)."""
+        from .templates import THEME_DIR
+
+        allowed = (self.root, Path(os.path.realpath(THEME_DIR)))
+        return read_site_file(path, allowed)
+
     def _materialize(self, plan: Mapping[PurePosixPath, bytes | Path], cache_dir: Path) -> Plan:
         """The plan with every file from the build cache read into memory.
 
@@ -346,7 +374,11 @@ class DevServer:
         else:
             posts = result.stats.get("posts", 0) if result else 0
             verb = "built" if first else "rebuilt"
-            self._say(f"{verb} in {state.seconds:.2f} s ({posts} post{'s' if posts != 1 else ''})")
+            drafts = result.stats.get("drafts", 0) if result else 0
+            skipped = f"; {drafts} draft{'s' if drafts != 1 else ''} skipped: serve --drafts " \
+                      f"shows {'it' if drafts == 1 else 'them'}" if drafts else ""
+            self._say(f"{verb} in {state.seconds:.2f} s ({posts} post{'s' if posts != 1 else ''}"
+                      f"{skipped})")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         stream = (self._stderr or sys.stderr) if error else (self._stdout or sys.stdout)
@@ -442,16 +474,84 @@ class DevServer:
                 found[entry.path] = (info.st_mtime_ns, info.st_size)
 
 
+def host_allowed(header: str | None, listening_on: str) -> bool:
+    """Whether a request's ``Host`` header names this server: loopback names, the address
+    given with ``--host``, or any IP address when listening on all of them. Anything else
+    is a name someone else controls (DNS rebinding)."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        host = host[1:host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    host = host.rstrip(".")
+    given = listening_on.strip("[]").lower()
+    if host in LOCAL_HOSTS or (host and host == given):
+        return True
+    if given in WILDCARD_HOSTS:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def read_site_file(path: Path, allowed: tuple[Path, ...]) -> bytes | None:
+    """The bytes of ``path`` if it is, links resolved, a regular file inside one of the
+    ``allowed`` folders; None otherwise (or when it is gone)."""
+    import stat
+
+    real = Path(os.path.realpath(path))
+    if not any(real.is_relative_to(folder) for folder in allowed):
+        return None
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return file.read()
+
+
 class _HTTPServer(ThreadingHTTPServer):
-    """The stdlib threading server, holding its DevServer and skipping a reverse DNS lookup."""
+    """The stdlib threading server, holding its DevServer, skipping a reverse DNS lookup and
+    serving a bounded number of connections."""
 
     daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS
+    """The listen backlog: a browser opens a handful of connections at once."""
 
     def __init__(self, dev: DevServer, address: tuple[str, int]):
         self.dev = dev
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.stream_slots = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address) -> None:
+        """A thread per connection while slots are free; else a 503 at once."""
+        if not self.slots.acquire(blocking=False):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn, which can stall on a reverse lookup.
@@ -460,11 +560,22 @@ class _HTTPServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(host), int(port)
 
 
+def _refuse_busy(request: socket.socket) -> None:
+    """Tell a connection beyond the limit to come back later, without reading from it."""
+    body = b"too many connections to the dev server; try again\n"
+    with contextlib.suppress(OSError):
+        request.settimeout(1.0)
+        request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                        b"Retry-After: 1\r\nContent-Length: " + str(len(body)).encode()
+                        + b"\r\nConnection: close\r\n\r\n" + body)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Answers from the current SiteState: pages, files, the event stream and the status."""
 
     server: _HTTPServer
     server_version = "distillgen"
+    timeout = REQUEST_TIMEOUT
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
         self._answer(send_body=True)
@@ -480,14 +591,20 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(url.path)
         state = self.server.dev.state
         try:
-            if path == EVENTS_PATH:
+            if not host_allowed(self.headers.get("Host"), self.server.dev.host):
+                self._send_plain(HTTPStatus.FORBIDDEN, "distillgen serve answers only requests "
+                                 "for this machine (localhost, 127.0.0.1, [::1]); "
+                                 f"Host {self.headers.get('Host')!r} is refused\n", send_body)
+            elif path == EVENTS_PATH and not send_body:
+                self._send_event_headers()
+            elif path == EVENTS_PATH:
                 self._stream_events(parse_qs(url.query))
             elif path == STATUS_PATH:
                 self._send_status(state, send_body)
             else:
                 self._send_site_file(state, path, url.query, send_body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the browser went away; nothing to tell it
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the browser went away, or stopped reading; nothing to tell it
 
     # -- the site ---------------------------------------------------------------------------
 
@@ -515,10 +632,10 @@ class _Handler(BaseHTTPRequestHandler):
                       send_body: bool) -> None:
         assert state.plan is not None
         content = state.plan[key]
-        try:
-            data = content.read_bytes() if isinstance(content, Path) else content
-        except OSError:
-            self._send_plain(HTTPStatus.NOT_FOUND, f"{key}: the source file is gone\n", send_body)
+        data = self.server.dev.read_file(content) if isinstance(content, Path) else content
+        if data is None:
+            self._send_plain(HTTPStatus.NOT_FOUND, f"{key}: the source file is gone, or is no "
+                             "longer a file inside the site\n", send_body)
             return
         kind = content_type(key)
         if kind.startswith("text/html"):
@@ -577,11 +694,22 @@ class _Handler(BaseHTTPRequestHandler):
         finished between serving the page and opening the stream), a failed build ``error``.
         """
         dev = self.server.dev
-        shown = _int_or_none(query.get("version", [""])[0])
+        if not self.server.stream_slots.acquire(blocking=False):
+            self._send_plain(HTTPStatus.SERVICE_UNAVAILABLE, "too many open pages\n", True)
+            return
+        try:
+            self._send_events(dev, _int_or_none(query.get("version", [""])[0]))
+        finally:
+            self.server.stream_slots.release()
+
+    def _send_event_headers(self) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+
+    def _send_events(self, dev: DevServer, shown: int | None) -> None:
+        self._send_event_headers()
         seen_generation = -1
         while not dev.stopping.is_set():
             state = dev.state

@@ -35,8 +35,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept in the build cache: compiling the theme costs more than a
     one-post rebuild. Jinja only checks an entry against its template's source, and loading
     damaged bytecode can crash the interpreter, so each entry also carries a SHA-256 of
-    itself, is written whole (temporary file, then rename), and anything that does not match
-    is compiled again."""
+    its bucket's key and itself (an entry copied under another template's name is refused),
+    is written whole (temporary file, then rename), and anything that does not match is
+    compiled again. File names carry the code version: how a template compiles (its
+    escaping) is distillgen's choice too."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         import hashlib
@@ -46,7 +48,7 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         except OSError:
             return
         digest, payload = data[:32], data[32:]
-        if len(data) <= 32 or hashlib.sha256(payload).digest() != digest:
+        if len(data) <= 32 or hashlib.sha256(bucket.key.encode() + payload).digest() != digest:
             return
         try:
             bucket.bytecode_from_string(payload)
@@ -62,7 +64,7 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
         fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(payload).digest() + payload)
+                handle.write(hashlib.sha256(bucket.key.encode() + payload).digest() + payload)
             os.replace(temp, target)
         except OSError:
             Path(temp).unlink(missing_ok=True)
@@ -74,8 +76,18 @@ def make_environment(site_templates: Path | None,
     compiled templates are kept there between builds."""
     bytecode = None
     if cache_dir is not None:
-        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
-        bytecode = _CompiledTemplates(str(cache_dir / "templates"))
+        from .cache import digest
+        from .fingerprint import code_version
+
+        try:
+            if (cache_dir / "templates").is_symlink() or cache_dir.is_symlink():
+                raise NotADirectoryError("the cache is never written through a link")
+            (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+            version = digest(code_version())[:16]
+            bytecode = _CompiledTemplates(str(cache_dir / "templates"),
+                                          f"__jinja2_%s.{version}.cache")
+        except OSError:
+            bytecode = None  # an unusable cache costs compile time, nothing else
     theme = jinja2.FileSystemLoader(str(theme_templates_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None and site_templates.is_dir():
@@ -84,7 +96,7 @@ def make_environment(site_templates: Path | None,
     loaders.append(theme)
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
+        autoescape=escapes_html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -99,6 +111,17 @@ def make_environment(site_templates: Path | None,
     return env
 
 
+PLAIN_TEXT_SUFFIXES = (".txt",)
+"""Templates whose output is plain text (robots.txt): no HTML escaping, which would turn
+``r&d`` into ``r&amp;d``. Every other template writes HTML or XML, where it is the right
+escaping."""
+
+
+def escapes_html(name: str | None) -> bool:
+    """Whether a template's values are HTML-escaped (jinja's ``autoescape`` setting)."""
+    return name is None or not name.endswith(PLAIN_TEXT_SUFFIXES)
+
+
 class _SiteLoader(jinja2.FileSystemLoader):
     """The site's own templates, never one that is a link leading out of the site folder: a
     template is published, so a link to a private file would publish that file. Such a
@@ -109,10 +132,27 @@ class _SiteLoader(jinja2.FileSystemLoader):
         self.site_root = folder.parent.resolve()
 
     def get_source(self, environment: jinja2.Environment, template: str):
+        _refuse_special_file(self.searchpath, template)
         source, filename, uptodate = super().get_source(environment, template)
         if not Path(filename).resolve().is_relative_to(self.site_root):
             raise jinja2.TemplateNotFound(template)
         return source, filename, uptodate
+
+
+def _refuse_special_file(search_paths: list[str], template: str) -> None:
+    """A template is never read from a FIFO or a device (it would block, or never end):
+    such a template counts as absent."""
+    import stat
+
+    for search_path in search_paths:
+        path = os.path.join(search_path, *jinja2.loaders.split_template_path(template))
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            raise jinja2.TemplateNotFound(template)
+        return
 
 
 @functools.lru_cache(maxsize=65536)

@@ -32,12 +32,29 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]
         return None, [error("bad-encoding", "the file contains a NUL byte: it is not UTF-8 text",
                             location_in(text, nul, path),
                             "if it is UTF-16 or a binary file, " + _RESAVE_HINT)]
+    problem = forbidden_character_error(text, path)
+    return (None, [problem]) if problem else (text, [])
+
+
+def forbidden_character_error(text: str, path: str) -> Diagnostic | None:
+    """The located ``bad-encoding`` error for the first character of ``text`` that no page
+    or feed may hold, or None."""
     bad = forbidden_character(text)
-    if bad is not None:
-        return None, [error("bad-encoding", f"the file contains {describe_character(text[bad])}, "
-                            "which a web page or feed cannot hold",
-                            location_in(text, bad, path), _CONTROL_HINT)]
-    return text, []
+    if bad is None:
+        return None
+    return error("bad-encoding", f"the file contains {describe_character(text[bad])}, "
+                 "which a web page or feed cannot hold", location_in(text, bad, path),
+                 _CONTROL_HINT)
+
+
+def replace_forbidden_characters(text: str, path: str) -> tuple[str, Diagnostic | None]:
+    """``text`` with every forbidden character replaced by U+FFFD, and the located error
+    for the first one: for inputs read on after the error (a .bib file, so that its other
+    problems show too). The build still fails on the error."""
+    problem = forbidden_character_error(text, path)
+    if problem is None:
+        return text, None
+    return _FORBIDDEN_CHARACTERS.sub("\ufffd", text), problem
 
 
 _FORBIDDEN_CHARACTERS = re.compile(

@@ -97,8 +97,13 @@ def test_new_creates_a_draft_that_builds_and_refuses_to_overwrite(tmp_path: Path
     assert 'title: "Why Attributions Disagree"' in text
     assert f"pubDate: {dt.date.today().isoformat()}" in text
     assert "draft: true" in text
-    built = run(tmp_path, "build", "--drafts", "--strict")
+    assert "draft" in result.stdout and "--drafts" in result.stdout
+    skipped = run(tmp_path, "build")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "; 1 draft skipped (--drafts includes it)" in skipped.stdout
+    built = run(tmp_path, "build", "--drafts", "--strict", "--base-url", "https://example.org/")
     assert built.returncode == 0, built.stderr
+    assert "draft" not in built.stdout
     assert (tmp_path / "site" / "blog" / "why-attributions-disagree" / "index.html").is_file()
     again = run(tmp_path, "new", "Why Attributions Disagree")
     assert again.returncode == 1

@@ -15,7 +15,7 @@ from distillgen.config import SiteConfig
 from distillgen.discover import discover
 from distillgen.errors import Diagnostic, Severity
 from distillgen.front_matter import parse_post
-from distillgen.model import Affiliation, Author, Post, SourceFile
+from distillgen.model import Affiliation, Author, Post, PostMeta, SourceFile
 from distillgen.names import slugify
 
 POST = "content/blog/post.md"
@@ -128,8 +128,8 @@ def test_utf16_file_is_named_in_the_hint(tmp_path: Path) -> None:
 
 def test_mojibake_and_markup_survive_byte_for_byte(tmp_path: Path) -> None:
     title = "Caf\u00c3\u00a9 <em>&amp;</em> e\u0301t\u00e9"  # mojibake, markup, NFD and NFC
-    config = make_site(tmp_path, {"content/p.md": doc(f"title: '  {title}  '",
-                                                      "pubDate: 2024-03-01")})
+    config = make_site(tmp_path, {"content/blog/p.md": doc(f"title: '  {title}  '",
+                                                           "pubDate: 2024-03-01")})
     [source], _ = discover(config)
     post, diagnostics = parse_post(source, config)
     assert diagnostics == []
@@ -484,11 +484,13 @@ def test_flags_are_strict_booleans(value: str) -> None:
 
 @pytest.mark.parametrize("path, slug, url", [
     ("content/blog/foo.md", None, "blog/foo"),
-    ("content/about.md", None, "about"),
-    ("content/blog/index.md", None, "blog/index"),
     ("content/blog/2024/deep.md", None, "blog/2024/deep"),
     ("content/blog/foo.md", "bar-2", "blog/bar-2"),
     ("content/blog/My Post.md", None, "blog/my-post"),
+    ("content/blog/x/index.md", None, "blog/x"),
+    ("content/blog/My Bundle/index.md", None, "blog/my-bundle"),
+    ("content/blog/x/index.md", "y", "blog/y"),
+    ("content/blog/index.md", None, "blog"),
 ])
 def test_url_path(path: str, slug: str | None, url: str) -> None:
     lines = (*MINIMAL, f"slug: {slug}") if slug else MINIMAL
@@ -496,6 +498,107 @@ def test_url_path(path: str, slug: str | None, url: str) -> None:
     assert diagnostics == []
     assert post.url_path == PurePosixPath(url)
     assert post.meta.slug == PurePosixPath(url).name
+
+
+# --- posts and pages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path, kind, url", [
+    ("content/blog/foo.md", "post", "blog/foo"),
+    ("content/blog/a/b/index.md", "post", "blog/a/b"),
+    ("content/about.md", "page", "about"),
+    ("content/research/index.md", "page", "research"),
+    ("content/research/notes.md", "page", "research/notes"),
+    ("content/blog.md", "page", "blog"),
+    ("content/blogroll/x.md", "page", "blogroll/x"),
+    ("elsewhere/x.md", "post", "elsewhere/x"),
+])
+def test_files_under_content_blog_are_posts_and_the_others_pages(path: str, kind: str,
+                                                                 url: str) -> None:
+    post, diagnostics = parse(doc("title: T", *(["pubDate: 2024-03-01"] if kind == "post"
+                                                else [])), path)
+    assert diagnostics == []
+    assert post.kind == kind
+    assert post.is_page == (kind == "page")
+    assert post.url_path == PurePosixPath(url)
+
+
+def test_a_page_needs_no_date_and_a_post_does() -> None:
+    page, problems = parse(doc("title: About"), "content/about.md")
+    assert problems == [] and page.meta.pub_date is None
+    assert the_error(doc("title: A post")).code == "missing-field"
+
+
+@pytest.mark.parametrize("key, value", [("pubDate", "2024-03-01"), ("tags", "[a]"),
+                                        ("featured", "true"), ("doi", "10.1000/x"),
+                                        ("updatedDate", "2024-03-02"), ("citation", "false")])
+def test_a_post_only_key_on_a_page_is_a_located_warning_and_ignored(key: str,
+                                                                    value: str) -> None:
+    page, problems = parse(doc("title: Notes", f"{key}: {value}"), "content/notes.md")
+    assert page is not None and page.is_page
+    [problem] = problems
+    assert (problem.code, problem.severity, at(problem)) == (
+        "misplaced-field", Severity.WARNING, "content/notes.md:3:1")
+    assert "content/blog/" in problem.message and "move the file" in problem.hint
+    assert page.meta == PostMeta(title="Notes", slug="notes")
+
+
+@pytest.mark.parametrize("key, value", [("menu", "1"), ("publications", "papers.bib")])
+def test_a_page_only_key_on_a_post_is_a_located_warning(key: str, value: str) -> None:
+    post, problems = parse(doc(*MINIMAL, f"{key}: {value}"))
+    [problem] = problems
+    assert (problem.code, at(problem)) == ("misplaced-field", f"{POST}:4:1")
+    assert post.meta.menu is None and post.meta.publications is None
+
+
+def test_the_content_folders_own_index_would_replace_the_home_page() -> None:
+    problem = the_error(doc("title: Home"), "content/index.md")
+    assert (problem.code, at(problem)) == ("duplicate-slug", "content/index.md:1:1")
+    assert "templates/" in problem.hint
+    page, problems = parse(doc("title: Home", "slug: home"), "content/index.md")
+    assert problems == [] and page.url_path == PurePosixPath("home")
+
+
+def test_menu_is_a_whole_number() -> None:
+    page, _ = parse(doc("title: About", "menu: 2"), "content/about.md")
+    assert page.meta.menu == 2
+    for value in ("true", "first", "1.5"):
+        problem = the_error(doc("title: About", f"menu: {value}"), "content/about.md")
+        assert (problem.code, at(problem)) == ("bad-field", "content/about.md:3:7")
+        assert "menu: 1" in problem.hint
+
+
+def test_aliases_are_normalised_site_paths() -> None:
+    post, problems = parse(doc(*MINIMAL, 'aliases: ["/old/path", "/2019/05/x.html", '
+                                         '"old//path/", "rel/ative/"]'))
+    assert problems == []
+    assert post.meta.aliases == ("old/path/", "2019/05/x.html", "rel/ative/")
+    post, _ = parse(doc(*MINIMAL, "aliases: /one/"))
+    assert post.meta.aliases == ("one/",)
+
+
+@pytest.mark.parametrize("alias, why", [
+    ("https://old.example.org/post/", "another site"), ("//host/x/", "another site"),
+    ("/a/../b/", "`..`"), ("/x/?p=1", "query"), ("/x/#top", "fragment"),
+    ("/", "home page"), ("/old post/", "space"), ("/index.php", "not .html"),
+])
+def test_bad_aliases_are_located_errors(alias: str, why: str) -> None:
+    problem = the_error(doc(*MINIMAL, f'aliases: ["{alias}"]'))
+    assert (problem.code, at(problem)) == ("bad-field", f"{POST}:4:11")
+    assert why in problem.message
+
+
+def test_extra_is_any_mapping_of_plain_values() -> None:
+    post, problems = parse(doc(*MINIMAL, "extra:", "  subtitle: Part one", "  order: 3",
+                               "  when: 2024-01-01", "  links: [a, b]", "  nested: {x: true}"))
+    assert problems == []
+    assert post.meta.extra == {"subtitle": "Part one", "order": 3, "when": "2024-01-01",
+                               "links": ["a", "b"], "nested": {"x": True}}
+
+
+def test_extra_must_be_a_mapping() -> None:
+    problem = the_error(doc(*MINIMAL, "extra: [a]"))
+    assert (problem.code, at(problem)) == ("bad-field", f"{POST}:4:8")
 
 
 def test_url_path_follows_the_configured_content_folder() -> None:

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 import pytest
 
 from distillgen import write
-from distillgen.write import WriteStats, write_output
+from distillgen.write import MARKER, MARKER_CONTENT, OutputError, WriteStats, write_output
 
 REPO_ROOT = pathlib.Path(write.__file__).resolve().parents[1]
 
@@ -38,8 +38,8 @@ def tree_map(root: pathlib.Path) -> dict[str, bytes | str]:
 
 
 def expected_map(plan: dict) -> dict[str, bytes | str]:
-    """What ``tree_map`` should show once ``plan`` is written."""
-    expected: dict[str, bytes | str] = {}
+    """What ``tree_map`` should show once ``plan`` is written: its files and the marker."""
+    expected: dict[str, bytes | str] = {MARKER: MARKER_CONTENT}
     for rel, content in plan.items():
         for parent in rel.parents:
             if parent != P("."):
@@ -203,13 +203,13 @@ def test_content_of_another_type_is_refused(out_dir):
 def test_output_that_is_a_file_or_symlink_is_refused(tmp_path):
     as_file = tmp_path / "site"
     as_file.write_bytes(b"not a folder")
-    with pytest.raises(ValueError, match="not a folder"):
+    with pytest.raises(OutputError, match="not a folder"):
         write_output({P("a"): b"a"}, as_file)
     real = tmp_path / "elsewhere"
     real.mkdir()
     link = tmp_path / "linked-site"
     link.symlink_to(real)
-    with pytest.raises(ValueError, match="symbolic link"):
+    with pytest.raises(OutputError, match="symbolic link"):
         write_output({P("a"): b"a"}, link)
     assert as_file.read_bytes() == b"not a folder"
     assert list(real.iterdir()) == []
@@ -219,10 +219,10 @@ def test_output_holding_the_site_root_or_working_folder_is_refused(tmp_path, mon
     site_root = tmp_path / "blog"
     (site_root / "content").mkdir(parents=True)
     for out_dir in (site_root, tmp_path):
-        with pytest.raises(ValueError, match="contains"):
+        with pytest.raises(OutputError, match="contains"):
             write_output({P("a"): b"a"}, out_dir, site_root=site_root)
     monkeypatch.chdir(site_root / "content")
-    with pytest.raises(ValueError, match="contains"):
+    with pytest.raises(OutputError, match="contains"):
         write_output({P("a"): b"a"}, site_root)
     assert (site_root / "content").is_dir()
 
@@ -264,7 +264,7 @@ def test_a_failing_exchange_leaves_the_old_site_and_no_staging(out_dir, monkeypa
         return -1
 
     monkeypatch.setattr(write, "_renameat2", lambda: refusing_renameat2)
-    with pytest.raises(PermissionError):
+    with pytest.raises(OutputError, match="permission denied"):
         write_output(site_plan("b"), out_dir)
     assert tree_map(out_dir) == before
     assert leftovers(out_dir) == []

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping
 
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
+from ..text import replace_forbidden_characters
 from .model import Bibliography, Entry
 from .parse import _shown, parse_bibliography
 
@@ -95,12 +96,24 @@ def strings_of(bibliographies: Iterable[Bibliography]) -> Mapping[str, str]:
 
 def _parse_bytes(data: bytes, display_path: str) -> Bibliography:
     try:
-        return parse_bibliography(data.decode("utf-8"), display_path)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         parsed = parse_bibliography(data.decode("utf-8", errors="replace"), display_path)
         problem = _encoding_error(data, exc, display_path)
         diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, problem)))
         return Bibliography(display_path, parsed.entries, diagnostics, parsed.strings)
+    return _parse_refusing_forbidden_characters(text, display_path)
+
+
+def _parse_refusing_forbidden_characters(text: str, display_path: str) -> Bibliography:
+    """The one rule of :mod:`distillgen.text` for characters no page or feed may hold, as
+    for every other input: a located error (the rest of the file is still read)."""
+    text, forbidden = replace_forbidden_characters(text, display_path)
+    parsed = parse_bibliography(text, display_path)
+    if forbidden is None:
+        return parsed
+    diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, forbidden)))
+    return Bibliography(display_path, parsed.entries, diagnostics, parsed.strings)
 
 
 def _encoding_error(data: bytes, exc: UnicodeDecodeError, display_path: str) -> Diagnostic:

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from .alerts import alerts_plugin
 from .appendix import appendix_plugin
 from .attributes import attributes_plugin
+from .bundle import bundle_plugin
 from .citations import citations_plugin
 from .code_blocks import code_blocks_plugin
 from .distill_tags import distill_tags_plugin
@@ -71,4 +72,5 @@ def make_markdown(convert_math: Callable[[str, bool], str] | None = None, *,
     md.core.ruler.after("dg_assign_lines", "dg_locate_inline_notes", locate_inline_notes)
     md.use(unrendered_plugin)
     md.use(numbering_plugin)
+    md.use(bundle_plugin)
     return md

@@ -20,6 +20,7 @@ from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
 from ..model import AssetRef
+from ..names import url_path
 from .links import EXTERNAL_URL_RE
 from .locations import replace_inline_rule
 from .state import RenderState, state_of
@@ -158,7 +159,7 @@ def video_element(attrs: dict[str, str], alt: str) -> str:
             "</video>")
 
 
-def resolve_local_file(state: RenderState, src: str, token: Token):
+def resolve_local_file(state: RenderState, src: str, token: Token | None):
     """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
 
     Returns None for external URLs and for files that are missing or outside the site (both
@@ -189,12 +190,15 @@ def resolve_local_file(state: RenderState, src: str, token: Token):
         return None
     target = _output_path(state, PurePosixPath(joined))
     state.assets[joined] = AssetRef(source=joined, target=target)
-    url = posixpath.relpath(str(target), str(state.page_dir))
+    url = url_path(posixpath.relpath(str(target), str(state.page_dir)))
     return url + src[len(path_part):], info, target
 
 
 def _output_path(state: RenderState, source: PurePosixPath) -> PurePosixPath:
-    """Files under the content folder drop that prefix; others keep their site path."""
+    """Files of a page bundle go beside the page; other files under the content folder drop
+    that prefix; others keep their site path."""
+    if state.bundle_dir is not None and state.bundle_dir in source.parents:
+        return state.page_dir / source.relative_to(state.bundle_dir)
     try:
         return source.relative_to(state.content_dir)
     except ValueError:

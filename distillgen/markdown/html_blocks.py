@@ -161,7 +161,9 @@ def _container(state: StateBlock, start_line: int, close_line: int, content_star
     if on_open_line:
         _cut_start(state, start_line, content_start)
     last = close_line + 1
-    if state.src[state.bMarks[close_line]:close_start].strip() or close_line == start_line:
+    cut_end = bool(state.src[state.bMarks[close_line]:close_start].strip()) or \
+        close_line == start_line
+    if cut_end:
         state.eMarks[close_line] = close_start
     else:
         last = close_line
@@ -176,6 +178,8 @@ def _container(state: StateBlock, start_line: int, close_line: int, content_star
     if first < last:
         state.md.block.tokenize(state, first, last)
     state.blkIndent, state.lineMax, state.parentType = old
+    if cut_end:
+        _end_lines_at_cut(state, first_token, close_line, close_start)
     for line, (b_mark, e_mark, shift, count) in saved.items():
         state.bMarks[line], state.eMarks[line] = b_mark, e_mark
         state.tShift[line], state.sCount[line] = shift, count
@@ -189,6 +193,17 @@ def _container(state: StateBlock, start_line: int, close_line: int, content_star
     closing.map = [close_line, close_line + 1]
     closing.content = pair[2] + "\n"
     state.line = close_line + 1
+
+
+def _end_lines_at_cut(state: StateBlock, first_token: int, line: int, cut: int) -> None:
+    """A block rule that keeps its last line end (raw HTML, code) reads one character past a
+    line's end, which on the line cut before the closing tag is that tag's ``<``, not a line
+    break: give those blocks their line break back."""
+    stray = state.src[cut]
+    for token in state.tokens[first_token:]:
+        if token.map and token.map[1] == line + 1 and token.content.endswith(stray) and \
+                token.type in ("html_block", "code_block", "fence"):
+            token.content = token.content[:-1] + "\n"
 
 
 def _cut_start(state: StateBlock, line: int, position: int) -> None:

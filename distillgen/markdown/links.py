@@ -1,7 +1,9 @@
 """Links: located for the link checker, and links to other posts' Markdown files rewritten.
 
 Authors may link to a post by its source file (``[see](other-post.md#section)``), which keeps
-working in an editor and on GitHub; the built site gets the relative URL of that post's page.
+working in an editor and on GitHub; the built site gets the relative URL of that post's page,
+its folder names percent-encoded (a folder named ``javascript:x`` or ``c#`` stays a path) and
+checked once more: a rewritten link never has a scheme.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline.link import link as link_rule
 from markdown_it.token import Token
 
+from ..names import url_path
 from .locations import replace_inline_rule
 from .state import state_of
 
@@ -60,5 +63,7 @@ def rewrite_post_link(env, href: str, token: Token) -> str | None:
                      token, hint="link to a Markdown file under the content folder",
                      warning=True)
         return None
-    url = posixpath.relpath(target, str(state.page_dir)) + "/"
+    url = url_path(posixpath.relpath(target, str(state.page_dir))) + "/"
+    if EXTERNAL_URL_RE.match(url):  # cannot happen once encoded; a link must never run code
+        url = "./" + url
     return url + (f"#{fragment}" if fragment else "")

@@ -51,6 +51,9 @@ class RenderState:
     content_dir: PurePosixPath = PurePosixPath("content")
     page_dir: PurePosixPath = PurePosixPath(".")
     """Output folder of the page, relative to the output root (for relative URLs)."""
+    bundle_dir: PurePosixPath | None = None
+    """The folder of a page bundle (``content/blog/x`` for ``content/blog/x/index.md``): the
+    files in it that the post uses are published beside the page. None for a single file."""
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     """Every file a post may reference, by path relative to the site root."""
     post_urls: Mapping[str, str] = field(default_factory=dict)

@@ -10,6 +10,9 @@ EXAMPLE = "attribution-notes"
 CHECK = "layout-check"
 """Where the layout-check site (tests/browser/site) is served."""
 
+STANDALONE = ("about", "papers")
+"""The example site's standalone pages (content/about.md, content/papers.md)."""
+
 WIDE = {"width": 1400, "height": 900}
 MEDIUM = {"width": 1024, "height": 800}
 NARROW = {"width": 400, "height": 800}
@@ -29,12 +32,15 @@ def each_post(open_page, served_root: Path, **options):
 
 
 def page_kinds(served_root: Path) -> list[str]:
-    """Every post, and one page of each other template (index, tags, a tag, 404)."""
+    """Every post, and one page of each other template (index, tags, a tag, 404, the
+    standalone pages)."""
     others = []
     for site in sorted(p for p in served_root.iterdir() if p.is_dir()):
         tag_pages = sorted(site.glob("tags/*/index.html"))
         others += [f"{site.name}/", f"{site.name}/tags/", f"{site.name}/404.html"]
         others += [tag_pages[0].parent.relative_to(served_root).as_posix() + "/"]
+        others += [f"{site.name}/{name}/" for name in STANDALONE
+                   if (site / name / "index.html").is_file()]
     return post_paths(served_root) + others
 
 

@@ -13,6 +13,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,12 +123,22 @@ class Reader:
     page: object
     base_url: str
     failures: list[str] = field(default_factory=list)
+    in_flight: set = field(default_factory=set)
+    """Requests sent and not yet answered (lazy images start after the load event)."""
 
     def visit(self, path: str) -> object:
-        """Go to a site path and wait for its fonts; returns the page."""
+        """Go to a site path and wait for its fonts; returns the page. Requests of the page
+        before are let finish first: leaving a page aborts them, which would read as a
+        failed request."""
+        self.settle()
         self.page.goto(self.base_url + path, wait_until="load")
         self.page.evaluate("document.fonts.ready.then(() => true)")
         return self.page
+
+    def settle(self, seconds: float = 5.0) -> None:
+        deadline = time.monotonic() + seconds
+        while self.in_flight and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)
 
 
 @pytest.fixture
@@ -146,6 +157,9 @@ def open_page(browser, base_url) -> Iterator[Callable[..., Reader]]:
         contexts.append(context)
         page = context.new_page()
         reader = Reader(page, base_url)
+        page.on("request", lambda request: reader.in_flight.add(request.url))
+        page.on("requestfinished", lambda request: reader.in_flight.discard(request.url))
+        page.on("requestfailed", lambda request: reader.in_flight.discard(request.url))
         page.on("requestfailed",
                 lambda request: reader.failures.append(f"{request.url}: {request.failure}"))
         page.on("response", lambda response: reader.failures.append(

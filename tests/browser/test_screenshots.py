@@ -11,6 +11,7 @@ from browser_support import CHECK, EXAMPLE, MEDIUM, NARROW, WIDE
 
 ARTICLE = f"{EXAMPLE}/blog/shapley-values-and-shap/"
 CHECK_POST = f"{CHECK}/blog/layout-check/"
+PHONE = {"width": 390, "height": 844}
 
 
 SHOTS = [
@@ -20,6 +21,11 @@ SHOTS = [
     ("article-400-light", ARTICLE, NARROW, "light", "screen"),
     ("article-print", ARTICLE, {"width": 800, "height": 1100}, "light", "print"),
     ("index-1400-light", f"{EXAMPLE}/", WIDE, "light", "screen"),
+    ("about-1400-dark", f"{EXAMPLE}/about/", WIDE, "dark", "screen"),
+    ("about-390-light", f"{EXAMPLE}/about/", PHONE, "light", "screen"),
+    ("papers-1400-light", f"{EXAMPLE}/papers/", WIDE, "light", "screen"),
+    ("papers-390-dark", f"{EXAMPLE}/papers/", PHONE, "dark", "screen"),
+    ("bundle-390-light", f"{EXAMPLE}/blog/exact-shapley-values/", PHONE, "light", "screen"),
     ("layout-check-1400-light", CHECK_POST, WIDE, "light", "screen"),
     ("layout-check-400-dark", CHECK_POST, NARROW, "dark", "screen"),
 ]

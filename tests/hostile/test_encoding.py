@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from distillgen.templates import template_diagnostics
+from distillgen.write import MARKER, MARKER_CONTENT
 from tests.hostile.sitekit import run_build, snapshot, unlocated_lines, write_files
 
 POST = "---\ntitle: Café\npubDate: 2024-01-01\ntags: [Ünïcödé]\n---\nA café [@k].\n"
 BIB = "@article{k,\n  title = {Über},\n  author = {Jö, Ann},\n  year = {2000},\n}\n"
-CONFIG = 'title = "Café"\nauthor = "Zoë"\n'
+CONFIG = 'title = "Café"\nauthor = "Zoë"\nbase_url = "https://example.org/blog/"\n'
 CLEAN = {"content/blog/p.md": POST.encode(), "references.bib": BIB.encode(),
          "distillgen.toml": CONFIG.encode()}
 BOM = b"\xef\xbb\xbf"
@@ -40,7 +41,8 @@ def _build_with(root: Path, changes: dict[str | bytes, bytes]):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as file:
                 file.write(data)
-    write_files(root, {"site/index.html": b"<!doctype html><title>earlier build</title>"})
+    write_files(root, {"site/index.html": b"<!doctype html><title>earlier build</title>",
+                       f"site/{MARKER}": MARKER_CONTENT})
     before = snapshot(root / "site")
     return run_build(root), before
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from distillgen.write import MARKER, MARKER_CONTENT
+
 HERE = Path(__file__).parent
 CASES = sorted(p for p in HERE.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
@@ -42,6 +44,7 @@ def test_invalid_site_fails_with_located_errors(case: Path, tmp_path: Path, upda
     (old_output / "blog" / "old").mkdir(parents=True)
     (old_output / "index.html").write_bytes(b"<!doctype html><title>previous build</title>")
     (old_output / "blog" / "old" / "index.html").write_bytes(b"old post")
+    (old_output / MARKER).write_bytes(MARKER_CONTENT)  # an earlier build leaves its marker
     before = _snapshot(old_output)
 
     run = subprocess.run([sys.executable, "-m", "distillgen", "build"], cwd=site,
