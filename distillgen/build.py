@@ -36,6 +36,7 @@ from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
 from .publications import all_files, load_publications, publications_digest
 from .render import RenderContext, local_bib_paths, lookup_for, post_style_key
+from .site_macros import load_site_macros
 from .templates import make_environment, template_diagnostics, templates_digest
 
 
@@ -368,6 +369,8 @@ def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool
                                             config.author)
     diagnostics.extend(found)
     menu = menu_items(posts)
+    macros, macro_problems = load_site_macros(config.macros_path(), config.macros)
+    diagnostics.extend(macro_problems)
     context = RenderContext(
         entries=dict(site_bib.entries) if site_bib else {},
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
@@ -380,6 +383,7 @@ def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
         post_urls={p.source_path: str(p.url_path) for p in posts},
+        macros=macros,
     )
     template_problems = template_diagnostics(config.root / "templates")
     if any(d.is_error for d in template_problems):

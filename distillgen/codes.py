@@ -248,8 +248,39 @@ _ALL = (
         """),
     _code("bad-math", "error", "a formula cannot be converted to MathML", """
         The TeX between the dollars uses a command distillgen does not know, or is malformed
-        (an unbalanced brace, a missing \\end). The column points into the formula.
-        Nothing is published with broken math.
+        (an unbalanced brace, a missing \\end), or a macro cannot be used as written: a
+        wrong number of arguments, a definition that uses itself, or \\newcommand on a
+        command that already exists (the hint names where the macro is defined). The column
+        points into the formula. Nothing is published with broken math.
+
+            $\\newcommand{\\vec}[1]{\\mathbf{#1}}$   # \\vec exists: write \\renewcommand
+        """),
+    _code("bad-macros", "error", "the site's macros.tex cannot be read", """
+        The file named by `macros` in distillgen.toml (macros.tex by default) holds TeX macro
+        definitions for every post: \\newcommand, \\renewcommand, \\providecommand,
+        \\DeclareMathOperator and \\def, with % comments. Anything else in it, or a
+        definition that cannot work, is located in the file.
+
+            \\newcommand{\\R}{\\mathbb{R}}
+            \\DeclareMathOperator*{\\argmax}{arg\\,max}
+        """),
+    _code("unknown-reference", "error", "a cross-reference names no label of the post", """
+        \\eqref{x}, \\ref{x}, @eq-x, @fig-x, [-@tbl-x] ... must name a label defined in the
+        same post: \\label{x} in a displayed equation, {#eq-x} after $$ … $$, {#fig-x} on a
+        figure, {#tbl-x} on a table caption, {#sec-x} on a heading, {#thm-x} on a theorem.
+        An equation whose number is suppressed (\\notag, a starred environment) cannot be
+        referred to.
+
+            see \\eqref{eq:los}     # did you mean `eq:loss`?
+
+        Fix the label, or label the target. A label nothing refers to is fine.
+        """),
+    _code("duplicate-label", "error", "two targets of a post have the same label", """
+        Every equation, figure, table, section and theorem label names one thing, so that a
+        reference to it is unambiguous. The second definition is reported with the line of
+        the first.
+
+        Rename one of them, and the references meant for it.
         """),
     _code("missing-asset", "error", "a referenced image or file does not exist", """
         Paths are relative to the Markdown file; a path starting with `/` is relative to the
@@ -277,12 +308,6 @@ _ALL = (
                                    # missing: a line with only :::
 
         Add the closing `:::` after the div's last line.
-        """),
-    _code("duplicate-id", "warning", "two figures, tables, sections or theorems share an id", """
-        Cross-references name their target by its id (`{#fig-loss}`), so each may be used
-        once per post. The first element keeps it.
-
-        Rename one of them.
         """),
     _code("distill-tag", "warning", "a Distill or al-folio tag is converted to native syntax", """
         Posts written for Distill or al-folio build unchanged: `<d-cite key="a">` becomes a

@@ -27,13 +27,15 @@ key                   default                       meaning
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
                                                     ``0`` means every post.
+``macros``            ``"macros.tex"``              TeX macros for every post's formulas
+                                                    (``\\newcommand`` …), if the file exists.
 ``smart_punctuation`` ``true``                      Curly quotes, en/em dashes and ellipses
                                                     in the text (never in code or math).
 ``[extra]``           empty                         A table of your own values for templates:
                                                     ``site.extra.…``; distillgen ignores them.
 ====================  ============================  ==========================================
 
-The three paths must stay inside the site root, and the output folder may not be the root,
+The paths must stay inside the site root, and the output folder may not be the root,
 nor overlap the content folder or the cache. The default title is a constant rather than the
 folder's name so that the same site builds to the same bytes wherever it is checked out.
 """
@@ -85,6 +87,8 @@ class SiteConfig:
     """Relative to the root, forward slashes, normalised."""
     feed_limit: int = 50
     """How many of the newest posts ``feed.xml`` carries in full; 0 means every post."""
+    macros: str = "macros.tex"
+    """TeX macro definitions for every post, relative to the root (used if it exists)."""
     smart_punctuation: bool = True
     """Curly quotes, ``--``/``---`` dashes and ``...`` ellipses in the text."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -114,6 +118,9 @@ class SiteConfig:
     def bibliography_paths(self) -> list[Path]:
         """Every site bibliography, in the order they are searched."""
         return [self.root / name for name in self.bibliography_files()]
+
+    def macros_path(self) -> Path:
+        return self.root / self.macros
 
     def cache_path(self) -> Path:
         """Beside the output, never inside it: a fresh copy of the site is a cold build."""
@@ -286,6 +293,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
+    "macros": _path,
     "smart_punctuation": _flag,
     "extra": _table,
 }
@@ -299,10 +307,11 @@ _ALIASES = {
     "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
     "bibliographies": "bibliography", "style": "csl", "csl_style": "csl",
     "citation-style-language": "csl",
+    "macros_file": "macros", "tex_macros": "macros", "preamble": "macros",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_PATH_KEYS = ("content_dir", "output_dir")
+_PATH_KEYS = ("content_dir", "output_dir", "macros")
 _LISTED_PATH_KEYS = ("bibliography", "csl")
 """Paths that may be a list (``bibliography``) or not a path at all (a ``csl`` style name)."""
 
@@ -435,7 +444,7 @@ def _check_listed_paths(root: Path, values: dict,
 THEME_DIR = Path(__file__).parent / "theme"
 ASSETS_DIR = "assets"
 TEMPLATES_DIR = "templates"
-READ_PATH_SETTINGS = ("bibliography", "csl")
+READ_PATH_SETTINGS = ("bibliography", "csl", "macros")
 """Settings naming a file the build reads: the output may not hold it, nor its folder.
 ``bibliography`` may name several; ``csl`` names a file only when it is a path."""
 

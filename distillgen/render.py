@@ -25,6 +25,7 @@ from .markdown.appendix import render_appendix
 from .markdown.citations import resolve_citations
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.math.macros import Macro
 from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
@@ -51,6 +52,8 @@ class RenderContext:
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
+    macros: Mapping[str, Macro] = field(default_factory=dict)
+    """The site's TeX macros (``macros.tex``), for every post's formulas."""
     smart_punctuation: bool = True
     """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
@@ -117,7 +120,8 @@ def render_settings(post: Post, context: RenderContext) -> tuple:
 
         every_key = hashlib.sha256("\0".join(_lookup(post, context)[1]()).encode()).hexdigest()
     return (context.citation_style, context.unknown_citation, context.content_dir,
-            context.smart_punctuation, style.digest if style else None,
+            context.smart_punctuation, sorted(context.macros.items()),
+            style.digest if style else None,
             context.language if style else None, _citeproc_version() if style else None,
             every_key)
 
@@ -159,6 +163,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,
         post_urls=context.post_urls,
+        macros=context.macros,
     )
     env = {"dg": state, "dg_body_lines": body_lines}
     tokens = md.parse(post.body, env)

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from .crossref import reference_token_type
 from .locations import recording_offsets
 from .state import CitableEntry, RenderState, state_of
 
@@ -87,7 +88,7 @@ def parse_bracketed_citation(state: StateInline, silent: bool) -> bool:
             return False
         items.append(_prose_item(match))
     if not silent:
-        token = state.push("citation", "", 0)
+        token = state.push(reference_token_type(items), "", 0)
         token.meta = {"items": tuple(items), "mode": "paren"}
         token.content = src[start:end + 1]
         token.markup = src[start:end + 1]
@@ -170,8 +171,9 @@ def parse_intext_citation(state: StateInline, silent: bool) -> bool:
         suffix = locator.group(1).strip()
         pos = locator.end()
     if not silent:
-        token = state.push("citation", "", 0)
-        token.meta = {"items": (CiteItem(key=key, suffix=suffix),), "mode": "intext"}
+        items = (CiteItem(key=key, suffix=suffix),)
+        token = state.push(reference_token_type(items), "", 0)
+        token.meta = {"items": items, "mode": "intext"}
         token.content = src[start:pos]
         token.markup = src[start:pos]
     state.pos = pos

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .crossref import register_target
 from .fenced_divs import THEOREM_KINDS
 from .state import RenderState, state_of
 from .targets import KIND_NAMES, Target
@@ -33,15 +34,10 @@ def numbering_plugin(md: MarkdownIt) -> None:
 
 def _register(state: RenderState, env, kind: str, label: str, number: str, token: Token,
               span: tuple[int, int]) -> None:
-    if label in state.targets:
-        first = state.targets[label].line
-        state.report("duplicate-id", f"`#{label}` is already the id of an element on line "
-                     f"{first}", token, hint="give each figure, table, section and theorem "
-                     "its own id", warning=True)
-        return
     line = (token.map[0] if token.map else 0) + state.line_offset + 1
-    state.targets[label] = Target(kind=kind, label=label, anchor=label, number=number, line=line)
-    env.setdefault(RANGES_KEY, {})[label] = span
+    target = Target(kind=kind, label=label, anchor=label, number=number, line=line)
+    if register_target(state, target, state.location(token)):  # else a duplicate-label
+        env.setdefault(RANGES_KEY, {})[label] = span
 
 
 def _close_of(tokens: list[Token], index: int) -> int:

@@ -130,6 +130,8 @@ def render_note_inline(md_renderer, tokens: list[Token], options, env) -> str:
             parts.append(md_renderer.renderInline(token.children or [], options, env))
         elif token.type in ("fence", "code_block"):
             parts.append(f"<code>{_escape(token.content.strip())}</code>")
+        elif token.type == "math_block":  # displayed, inside the note's span
+            parts.append(md_renderer.render([token], options, env).strip())
     return "<br>".join(part for part in parts if part)
 
 

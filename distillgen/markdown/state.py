@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from markdown_it.token import Token
 
@@ -17,6 +17,10 @@ from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
 from .locations import token_position
 from .targets import Target
+
+if TYPE_CHECKING:
+    from .crossref import ReferenceUse
+    from .math.macros import Macro
 
 MAX_SUGGESTIONS = 100
 """Distinct mistyped names per post that get a did-you-mean hint."""
@@ -82,6 +86,18 @@ class RenderState:
     """Rendering the appendix copy of the notes: no element ids (they exist in the body)."""
     targets: dict[str, Target] = field(default_factory=dict)
     """Cross-reference targets by label, registered while the post is parsed."""
+    macros: Mapping[str, Macro] = field(default_factory=dict)
+    """The site's TeX macros (``macros.tex``), in force before the post's own."""
+    equations: int = 0
+    """Equations numbered so far."""
+    anchors: set[str] = field(default_factory=set)
+    """Element ids given to cross-reference targets (each unique)."""
+    reference_uses: list[ReferenceUse] = field(default_factory=list)
+    """References rendered so far; their placeholders are resolved once the page is done."""
+    reported_references: set[tuple[str, SourceLocation]] = field(default_factory=set)
+    """Unknown references already reported (a note renders twice)."""
+    render_depth: int = 0
+    """Nesting of render calls: placeholders are resolved when the outermost one ends."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]]) -> str | None:

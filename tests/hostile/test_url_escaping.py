@@ -77,8 +77,8 @@ def test_a_rewritten_post_link_never_has_a_scheme(odd_names: Path):
 
 
 def test_a_file_name_with_a_hash_is_an_image_not_a_fragment(odd_names: Path):
-    page = odd_names / "site" / "blog" / "hub" / "links" / "index.html"
-    assert "../fig%20%231.png" in _hrefs(page)
+    hub = odd_names / "site" / "blog" / "hub" / "links" / "index.html"
+    assert "../fig%20%231.png" in _hrefs(hub)
 
 
 def test_sitemap_and_feeds_carry_encoded_absolute_urls(odd_names: Path):

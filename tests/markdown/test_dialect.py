@@ -66,7 +66,7 @@ def test_previews_exist_before_the_body_renders():
             "| a |\n|---|\n| 1 |\n\n: The caption {#tbl-a}\n")
     rendered = _render(body)
     assert rendered.html.count("Theorem 1") == 1
-    md = make_markdown(lambda tex, display: "<m/>")
+    md = make_markdown(lambda tex, display, numbering: "<m/>")
     state = RenderState(source_path="content/blog/case.md", body_lines=body.split("\n"))
     env = {"dg": state, "dg_body_lines": body.split("\n")}
     tokens = md.parse(body, env)
@@ -81,9 +81,9 @@ def test_previews_exist_before_the_body_renders():
     assert state.diagnostics == [] and state.cited == {}  # the preview pass leaves no trace
 
 
-def test_duplicate_target_ids_are_a_warning():
+def test_duplicate_target_ids_are_a_duplicate_label():
     state = _targets("![A](a.png){#fig-a}\n\n![B](b.png){#fig-a}\n")
-    assert [d.code for d in state.diagnostics] == ["duplicate-id"]
+    assert [(d.code, d.is_error) for d in state.diagnostics] == [("duplicate-label", True)]
     assert state.diagnostics[0].location.line == 3
 
 
