@@ -739,9 +739,15 @@ def test_an_escaped_brace_that_breaks_an_entry_is_read_as_a_literal_brace() -> N
     assert (problem.code, problem.location.line, problem.location.column) == ("bad-bibtex", 2, 23)
     assert not problem.is_error and "{\\'e}" in problem.hint
     entry = bib.get("t:93")
-    assert entry.authors == ("Sylvie Thi{’ebaux", "Joachim Hertzberg") and entry.year == "1993"
+    assert entry.authors == ("Sylvie Thiébaux", "Joachim Hertzberg") and entry.year == "1993"
     assert entry.source == text.split("\n\n")[0]  # downloads keep it as written
     assert "next" in bib.entries
+
+
+def test_an_unbalancing_escaped_brace_without_an_accent_is_a_literal_brace() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {Open \\{ set},\n  year = 2001\n}\n", "t.bib")
+    assert [d.code for d in bib.diagnostics] == ["bad-bibtex"]
+    assert bib.get("a").title == "Open { set" and bib.get("a").year == "2001"
 
 
 def test_balanced_escaped_braces_are_left_to_bibtex_rules() -> None:

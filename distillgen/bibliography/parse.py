@@ -225,6 +225,18 @@ _ESCAPED_OPEN, _ESCAPED_CLOSE = "\x0e\x0f", "\x0e\x10"
 """Stand-ins (as long as ``\\{`` and ``\\}``) for escaped braces that BibTeX would count."""
 
 
+_MISPLACED_ACCENT = re.compile(re.escape(_ESCAPED_OPEN) + r"(['`^\"~=.])([A-Za-z])")
+
+
+def _restore_escaped_braces(value: str) -> str:
+    """The stand-ins back: ``\\{'e`` (an accent typed after the brace instead of before it)
+    as the ``{\\'e}`` it means, any other as a literal brace."""
+    if "\x0e" not in value:
+        return value
+    value = _MISPLACED_ACCENT.sub(lambda m: "{\\" + m.group(1) + m.group(2) + "}", value)
+    return value.replace(_ESCAPED_OPEN, "\\{").replace(_ESCAPED_CLOSE, "\\}")
+
+
 def _escaped_braces(state: _FileParse, piece: str, start: int) -> str:
     """BibTeX counts the brace in ``\\{`` like any other, so ``Thi\\{'ebaux`` leaves its
     entry open and the rest of the file goes into it. When the escaped braces are what
@@ -237,7 +249,7 @@ def _escaped_braces(state: _FileParse, piece: str, start: int) -> str:
     at = min(index for index in (piece.find("\\{"), piece.find("\\}")) if index >= 0)
     state.diagnostics.append(warning(
         "bad-bibtex", "a backslashed brace leaves this entry unclosed for BibTeX: it is read "
-        "as a literal brace", state.at(start + at),
+        "as a literal brace (\\{'e as the accented letter {\\'e})", state.at(start + at),
         "for an accent write {\\'e}, for a literal brace \\textbraceleft{} or \\textbraceright{}",
     ))
     return escaped
@@ -340,8 +352,8 @@ class _PieceParser:
         if parsed is None:
             return
         source = self.state.text[offset:self.start + self.scanner.pos].rstrip()
-        raw_fields = {name.lower(): value.replace(_ESCAPED_OPEN, "\\{").replace(
-            _ESCAPED_CLOSE, "\\}") for name, value in parsed.fields.items()}
+        raw_fields = {name.lower(): _restore_escaped_braces(value)
+                      for name, value in parsed.fields.items()}
         used = tuple(dict.fromkeys(
             state.strings[name.lower()] for name in _MACRO_USE.findall(source)
             if name.lower() in state.strings))
