@@ -60,7 +60,7 @@ def missing_bibliography(config: SiteConfig, diagnostics: list[Diagnostic]) -> l
     if config.bibliography_path().is_file():
         return _keys_elsewhere(config, diagnostics)
     written, where = _setting(config.root, "bibliography")
-    name = config.bibliography
+    name = config.bibliography_files()[0]
     others = _bib_files(config)
     if others and written:
         advice = f'set bibliography = "{others[0]}" in {CONFIG_FILE}'
@@ -89,7 +89,7 @@ def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[D
         return diagnostics
     texts = {}
     for other in _bib_files(config):
-        if other == config.bibliography:
+        if other in config.bibliography_files():
             continue
         try:
             texts[other] = (config.root / other).read_text("utf-8", errors="replace")
@@ -108,7 +108,8 @@ def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[D
             found = next((name for name, text in texts.items() if entry.search(text)), None)
             hints[key] = None if found is None else (
                 f"`{key}` is in `{found}`, which this site does not read: paste the entry into "
-                f'`{config.bibliography}`, or set bibliography = "{found}" in {CONFIG_FILE}')
+                f'`{config.bibliography_files()[0]}`, or set bibliography = "{found}" in '
+                f"{CONFIG_FILE}")
         hint = hints[key]
         changed.append(diagnostic if hint is None else dataclasses.replace(diagnostic, hint=hint))
     return changed

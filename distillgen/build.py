@@ -7,9 +7,8 @@ previous ``site/`` exactly as it was.
 from __future__ import annotations
 
 import functools
-import posixpath
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,11 @@ from . import errors, manifest
 from .advice import base_url_warning, missing_bibliography
 from .assemble import Site, assemble_site, newest_first
 from .assets import index_assets, site_asset_files
-from .bibliography import Bibliography
+from .bibliography import Bibliography, merge_entries
 from .bibliography import load_bibliography as read_bib
+from .bibliography.csl import CslStyle, find_style, locale_for
+from .bibliography.csl import parsed_style as csl_parse
+from .bibliography.export import references_bib
 from .cache import Cache, CacheUnwritable, digest
 from .cache import usable as cache_problem
 from .config import CACHE_DIR, SiteConfig, load_config
@@ -28,12 +30,12 @@ from .errors import Diagnostic, DistillgenError, SourceLocation
 from .fingerprint import code_version
 from .front_matter import parse_post
 from .linkcheck import check_links, unused_entries
-from .model import Post
+from .model import Post, RenderedPost
 from .pages import SiteInfo, menu_digest, menu_items
 from .parallel import default_workers, prune_cache, render_posts
 from .plan import Plan, PostPages, plan_output
 from .publications import all_files, load_publications, publications_digest
-from .render import RenderContext
+from .render import RenderContext, local_bib_paths, lookup_for, post_style_key
 from .site_macros import load_site_macros
 from .templates import make_environment, template_diagnostics, templates_digest
 
@@ -119,41 +121,141 @@ def check_unique_urls(posts: list[Post], diagnostics: list[Diagnostic]) -> list[
 def load_bibliographies(config: SiteConfig, posts: list[Post], diagnostics: list[Diagnostic],
                         cache: Cache | None = None) -> tuple[Bibliography | None,
                                                              dict[str, Bibliography]]:
-    """The site's .bib (if any) and every post-local one, each parsed once."""
-    site_bib = None
-    path = config.bibliography_path()
+    """The site's bibliography (its files merged in order, if any exist) and every
+    post-local .bib, each file parsed once; a key defined in two files of one list is a
+    warning naming both."""
 
     def load_bibliography(file: Path, display: str) -> Bibliography:
         return read_bib(file, display, cache, code_version())
 
-    if path.is_file():
-        site_bib = load_bibliography(path, _display(config, path))
-        diagnostics.extend(site_bib.diagnostics)
+    site_files = []
+    for index, path in enumerate(config.bibliography_paths()):
+        if path.is_file():
+            site_files.append(load_bibliography(path, _display(config, path)))
+            diagnostics.extend(site_files[-1].diagnostics)
+        elif index > 0:  # the first file's absence is explained by advice.missing_bibliography
+            diagnostics.append(errors.error(
+                "missing-bibliography", f"bibliography file not found: `{_display(config, path)}`",
+                _setting_location(config, "bibliography"),
+                hint="`bibliography` in distillgen.toml is relative to the site folder"))
+    site_bib = _merged(site_files, diagnostics)
     local: dict[str, Bibliography] = {}
+    lists_seen: set[tuple[str, ...]] = set()
     for post in posts:
-        if not post.meta.bibliography:
-            continue
-        # Keyed by the path as written (normalised), which is how rendering looks it up.
-        display = posixpath.normpath(posixpath.join(posixpath.dirname(post.source_path),
-                                                    post.meta.bibliography))
-        bib_path = config.root / display
-        if display in local:
-            continue
-        if not bib_path.resolve().is_relative_to(config.root.resolve()):
-            diagnostics.append(errors.error(
-                "outside-site", f"`{post.meta.bibliography}` leads outside the site folder",
-                SourceLocation(post.source_path, 1, 1),
-                hint="keep the .bib inside the site (a link may not point out of it)"))
-            continue
-        if not bib_path.is_file():
-            diagnostics.append(errors.error(
-                "missing-bibliography", f"bibliography file not found: `{post.meta.bibliography}`",
-                SourceLocation(post.source_path, 1, 1),
-                hint="the path is relative to the Markdown file"))
-            continue
-        local[display] = load_bibliography(bib_path, display)
-        diagnostics.extend(local[display].diagnostics)
+        found = []
+        for written, display in zip(post.meta.bibliography, local_bib_paths(post), strict=True):
+            # Keyed by the path as written (normalised), which is how rendering looks it up.
+            if display not in local:
+                bibliography = _load_local(config, post, written, display, load_bibliography,
+                                           diagnostics)
+                if bibliography is None:
+                    continue
+                local[display] = bibliography
+            found.append(local[display])
+        paths = tuple(bibliography.path for bibliography in found)
+        if len(found) > 1 and paths not in lists_seen:
+            lists_seen.add(paths)
+            diagnostics.extend(merge_entries(found)[1])
     return site_bib, local
+
+
+def _load_local(config: SiteConfig, post: Post, written: str, display: str, load,
+                diagnostics: list[Diagnostic]) -> Bibliography | None:
+    bib_path = config.root / display
+    if not bib_path.resolve().is_relative_to(config.root.resolve()):
+        diagnostics.append(errors.error(
+            "outside-site", f"`{written}` leads outside the site folder",
+            SourceLocation(post.source_path, 1, 1),
+            hint="keep the .bib inside the site (a link may not point out of it)"))
+        return None
+    if not bib_path.is_file():
+        diagnostics.append(errors.error(
+            "missing-bibliography", f"bibliography file not found: `{written}`",
+            SourceLocation(post.source_path, 1, 1),
+            hint="the path is relative to the Markdown file"))
+        return None
+    bibliography = load(bib_path, display)
+    diagnostics.extend(bibliography.diagnostics)
+    return bibliography
+
+
+def _merged(files: list[Bibliography], diagnostics: list[Diagnostic]) -> Bibliography | None:
+    """Several site bibliographies as one, searched in order."""
+    if len(files) <= 1:
+        return files[0] if files else None
+    entries, problems = merge_entries(files)
+    diagnostics.extend(problems)
+    strings: dict[str, str] = {}
+    for bibliography in files:
+        for name, definition in bibliography.strings.items():
+            strings.setdefault(name, definition)
+    return Bibliography(", ".join(b.path for b in files), entries, (), strings)
+
+
+def _setting_location(config: SiteConfig, key: str) -> SourceLocation:
+    """Where ``key`` is set in distillgen.toml (its first line starting with the key)."""
+    try:
+        text = (config.root / "distillgen.toml").read_text("utf-8", errors="replace")
+    except OSError:
+        return SourceLocation("distillgen.toml")
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip().startswith(key) and "=" in line:
+            return SourceLocation("distillgen.toml", number, 1)
+    return SourceLocation("distillgen.toml")
+
+
+def load_styles(config: SiteConfig, posts: list[Post], diagnostics: list[Diagnostic]
+                ) -> tuple[CslStyle | None, dict[str, CslStyle]]:
+    """The site's CSL style (setting ``csl``) and those posts name in front matter, each
+    read and parsed once, here, so worker processes inherit them parsed."""
+    site_style = None
+    if config.csl:
+        site_style, message, hint = find_style(config.csl, config.root)
+        if site_style is None:
+            diagnostics.append(errors.error("bad-csl", message,
+                                            _setting_location(config, "csl"), hint))
+        else:
+            _warm(site_style, config, diagnostics, _setting_location(config, "csl"))
+    styles: dict[str, CslStyle] = {}
+    for post in posts:
+        key = post_style_key(post)
+        if key is None or key in styles:
+            continue
+        style, message, hint = find_style(key, config.root)
+        if style is None:
+            diagnostics.append(errors.error("bad-csl", message,
+                                            SourceLocation(post.source_path, 1, 1), hint))
+            continue
+        if _warm(style, config, diagnostics, SourceLocation(post.source_path, 1, 1)):
+            styles[key] = style
+    return site_style, styles
+
+
+def _warm(style: CslStyle, config: SiteConfig, diagnostics: list[Diagnostic],
+          where: SourceLocation) -> bool:
+    """Parse a style now (the result is kept for this process and its workers)."""
+    try:
+        csl_parse(style.xml, locale_for(config.language))
+    except Exception as problem:  # noqa: BLE001 - citeproc-py raises many kinds on bad XML
+        diagnostics.append(errors.error(
+            "bad-csl", f"the CSL style `{style.name}` cannot be used: {problem}", where,
+            "check that the .csl file is a complete CSL 1.0 style"))
+        return False
+    return True
+
+
+def references_files(rendered: Iterable[RenderedPost], context: RenderContext
+                     ) -> dict[str, bytes]:
+    """Each post's ``references.bib``: the entries its reference list holds, as written."""
+    files = {}
+    for post in rendered:
+        if not post.citations:
+            continue
+        lookup = lookup_for(post.post, context)
+        entries = [entry for entry in (lookup(key) for key in post.citations) if entry]
+        text = references_bib(entries, lookup, post.post.meta.title)
+        files[f"{post.post.url_path}/references.bib"] = text.encode("utf-8")
+    return files
 
 
 def _display(config: SiteConfig, path: Path) -> str:
@@ -257,6 +359,7 @@ def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool
         posts = [p for p in posts if not p.meta.draft]
     bib_cache = Cache(config.cache_path(), "bib", read_only=read_only_cache) if use_cache else None
     site_bib, local_bibs = load_bibliographies(config, posts, diagnostics, bib_cache)
+    site_style, post_styles = load_styles(config, posts, diagnostics)
     skipped = [out_dir, config.cache_path()]
     assets_on_disk = index_assets(config.root, skip=skipped, content=config.content_path(),
                                   diagnostics=diagnostics)
@@ -273,6 +376,9 @@ def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool
         post_entries={path: dict(bib.entries) for path, bib in local_bibs.items()},
         citation_style=config.citation_style,
         unknown_citation=config.unknown_citation,
+        csl=site_style,
+        styles=post_styles,
+        language=config.language,
         smart_punctuation=config.smart_punctuation,
         content_dir=config.content_dir,
         assets_on_disk=assets_on_disk,
@@ -313,7 +419,8 @@ def _build(root: Path, *, include_drafts: bool, output: Path | None, write: bool
     post_pages = {r.post.source_path: page for r, page in zip(rendered, pages, strict=True)
                   if page is not None}  # None only for a post with errors: not here
     try:
-        plan = plan_output(config, site, env, site_assets, copied, post_pages)
+        plan = plan_output(config, site, env, site_assets, copied, post_pages,
+                           references_files((*site.posts, *site.pages), context))
     except DistillgenError as problem:  # a template failed, or a post collides with a page
         result.diagnostics = errors.sort_diagnostics([*result.diagnostics, *problem.diagnostics])
         return result

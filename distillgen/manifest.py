@@ -114,7 +114,10 @@ def inputs_digest(config: SiteConfig, out_dir: Path, options: Any,
         rows.append(_row(relative, info))
         if path.is_symlink():
             rows.append(_row(relative + " ->", _stat(path, follow=True)))
-    named = sorted({"distillgen.toml", config.bibliography, *read_files})
+    from .bibliography.csl import is_style_file
+
+    style = (config.csl,) if config.csl and is_style_file(config.csl) else ()
+    named = sorted({"distillgen.toml", *config.bibliography_files(), *style, *read_files})
     rows += [_row("named:" + name, _stat(root / name, follow=True)) for name in named]
     for relative, path in _input_files(THEME_DIR, set(), []):
         rows.append(_row("theme:" + relative, _stat(path, follow=False)))

@@ -26,7 +26,7 @@ from .cache import BlobStore, Cache, digest
 from .errors import DistillgenError
 from .fingerprint import code_version
 from .model import Post, RenderedPost
-from .render import RenderContext, lookup_for, render_post
+from .render import RenderContext, lookup_for, render_post, render_settings
 
 PageRenderer = Callable[[RenderedPost], tuple[bytes, str]]
 """A rendered post -> its page's bytes (theme templates applied) and its listing item."""
@@ -75,9 +75,7 @@ def slim(rendered: RenderedPost, keep_feed: bool, listing_html: str) -> Rendered
 
 def post_key(post: Post, context: RenderContext) -> str:
     """The render cache key of a post: its parsed source and the settings rendering reads."""
-    settings = (context.citation_style, context.unknown_citation, context.content_dir,
-                context.smart_punctuation, sorted(context.macros.items()))
-    return digest(code_version(), repr(settings), repr(post))
+    return digest(code_version(), repr(render_settings(post, context)), repr(post))
 
 
 def dependency_digest(rendered: RenderedPost, context: RenderContext) -> str:
@@ -97,8 +95,8 @@ def dependency_digest(rendered: RenderedPost, context: RenderContext) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _entry_digest(entry) -> str:
-    """What a citation of this entry can show: its label, card and reference text."""
-    return digest(entry.key, entry.year, entry.short_authors(), entry.html(), entry.plain())
+    """What a citation of this entry can show: every field a style may print."""
+    return digest(repr(entry.digest_parts()))
 
 
 JobResult = tuple[RenderedPost, Page | None, str]

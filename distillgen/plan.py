@@ -21,7 +21,7 @@ from .cite_post import cite_post
 from .config import SiteConfig
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
 from .markdown.highlight import stylesheet
-from .model import RenderedPost
+from .model import Author, RenderedPost
 from .names import slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
@@ -156,22 +156,36 @@ def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": meta.title,
-        "description": meta.description or post.summary_text,
+        "description": meta.description or meta.abstract or post.summary_text,
         "datePublished": meta.pub_date.isoformat(),
         "url": canonical,
         "mainEntityOfPage": canonical,
-        "author": [
-            {"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
-            for a in meta.authors
-        ],
+        "author": [_json_ld_person(a) for a in meta.authors],
         "publisher": {"@type": "Organization", "name": config.title},
         "keywords": list(meta.tags),
     }
+    if meta.abstract:
+        data["abstract"] = meta.abstract
     if meta.updated_date:
         data["dateModified"] = meta.updated_date.isoformat()
     if meta.doi:
         data["identifier"] = f"https://doi.org/{meta.doi}"
     return data
+
+
+def _json_ld_person(author: Author) -> dict:
+    """schema.org's Person: the ORCID iD as its identifier, affiliations as organisations."""
+    person: dict = {"@type": "Person", "name": author.name}
+    if author.url:
+        person["url"] = author.url
+    if author.orcid_url:
+        person["identifier"] = author.orcid_url
+        person["sameAs"] = [author.orcid_url]
+    if author.affiliations:
+        person["affiliation"] = [
+            {"@type": "Organization", "name": a.name, **({"url": a.url} if a.url else {})}
+            for a in author.affiliations]
+    return person
 
 
 def newest_date(site: Site) -> dt.datetime:
@@ -182,12 +196,15 @@ def newest_date(site: Site) -> dt.datetime:
 
 def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
-                post_pages: Mapping[str, bytes | Path]) -> Plan:
-    """Every output file: pages, feeds, sitemap, theme and site assets, copied images.
+                post_pages: Mapping[str, bytes | Path],
+                post_files: Mapping[str, bytes] | None = None) -> Plan:
+    """Every output file: pages, feeds, sitemap, theme and site assets, copied images, and
+    each post's citation downloads.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
     the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
-    post's page (rendered with :class:`PostPages`), by source path.
+    post's page (rendered with :class:`PostPages`), by source path; ``post_files``: other
+    files of post folders by output path (each post's ``references.bib``).
     """
     renderer = PageRenderer(config, site, env)
     plan = _PlanBuilder()
@@ -205,6 +222,16 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
             owner=post.post.source_path)
+    for post in site.posts:
+        if post.post.meta.citation:
+            citation = cite_post(post.post.meta, absolute_url(config, post_target(post)),
+                                 config.title, config.author)
+            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"),
+                what="the post's citation")
+            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"),
+                what="the post's citation")
+    for path in sorted(post_files or {}):
+        put(path, (post_files or {})[path], what="the works the post cites")
     put("index.html", renderer.render("index.html", ""), what="the home page")
     put("tags/index.html", renderer.render("tags.html", "tags"), what="the list of tags")
     for tag in site.tags:

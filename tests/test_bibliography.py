@@ -48,7 +48,7 @@ def codes_and_lines(bib: Bibliography) -> list[tuple[str, int]]:
 class FragmentChecker(html.parser.HTMLParser):
     """Fails on unbalanced tags, unexpected tags, or links that are not http(s)."""
 
-    ALLOWED = {"span", "a", "i"}
+    ALLOWED = {"span", "a", "i", "b", "sup", "sub"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -375,12 +375,12 @@ def test_keys_are_case_sensitive_and_case_variants_are_duplicates() -> None:
 def test_broken_fixture_reports_each_problem_and_recovers() -> None:
     bib = fixture("broken.bib")
     assert codes_and_lines(bib) == [
-        ("bad-bibtex", 7),   # stray text after the first entry
+        ("ignored-bib-text", 7),  # stray text after the first entry: ignored, as BibTeX does
         ("bad-bibtex", 9),   # entry whose title brace never closes (swallows its own fields)
         ("bad-bibtex", 16),  # missing comma: located where the next field starts
         ("bad-bibtex", 19),  # entry without a key
     ]
-    assert all(d.is_error for d in bib.diagnostics)
+    assert [d.is_error for d in bib.diagnostics] == [False, True, True, True]
     assert list(bib.entries) == ["first2020", "unclosed2021", "missingcomma2022", "last2024"]
     assert bib.get("missingcomma2022").title == "Missing Comma"
     assert bib.get("last2024").title == "The Last"
@@ -393,11 +393,7 @@ def test_broken_fixture_reports_each_problem_and_recovers() -> None:
     pytest.param("@misc{a, title={A},\n  year=2000\n\n@misc{c, title={C}}\n",
                  1, 1, "not closed", id="unclosed-entry"),
     pytest.param("@misc{a,\n  title = {A}\n  year = 2000\n}\n", 3, 3, "','", id="missing-comma"),
-    pytest.param("@misc{a, title={A}}\ngarbage here\n@misc{c, title={C}}\n",
-                 2, 1, "outside", id="garbage"),
-    pytest.param("@misc{a, title={A}}, year = {2000}}\n", 1, 20, "outside", id="early-close"),
     pytest.param("@misc{\n  title = {No key}\n}\n", 1, 1, "no key", id="no-key"),
-    pytest.param("@misc{, title = {No key}}\n", 1, 1, "no key", id="empty-key"),
     pytest.param('@misc{a,\n  title = "A {b} ,\n  year = 2000\n}\n', 4, 1, "'}'",
                  id="quote-never-closed"),
     pytest.param("@misc{a, title={A}}\n@ foo\n", 2, 1, "entry type", id="lone-at"),
@@ -549,3 +545,227 @@ def test_load_missing_file_is_a_diagnostic(tmp_path: Path) -> None:
     bib = load_bibliography(tmp_path / "nope.bib", "nope.bib")
     assert bib.entries == {}
     assert [d.code for d in bib.diagnostics] == ["missing-bibliography"]
+
+
+# ---------------------------------------------------------------------------------------
+# Lenient like BibTeX, and saying so
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    pytest.param("@misc{a, title={A}}\n# Papers by A. Smith\n@misc{c, title={C}}\n", 2,
+                 "# Papers", id="hash-comment"),
+    pytest.param("// ------- Laumond ----------\n@misc{a, title={A}}\n", 1, "// -------",
+                 id="slash-comment"),
+    pytest.param("@misc{a, title={A}}\n}\n@misc{c, title={C}}\n", 2, "}", id="stray-brace"),
+    pytest.param("@Comment Len Schubert\n@misc{a, title={A}}\n", 1, "@Comment Len",
+                 id="bare-comment"),
+    pytest.param("@misc{a, title={A}}, year = {2000}}\n", 1, ", year", id="early-close"),
+    pytest.param("@misc{a, title={A}}\nwrite to me@example.org\n", 2, "me@example",
+                 id="address"),
+])
+def test_text_between_entries_is_ignored_with_a_warning(text: str, line: int,
+                                                        words: str) -> None:
+    bib = parse_bibliography(text, "t.bib")
+    assert [(d.code, d.location.line, d.is_error) for d in bib.diagnostics] == [
+        ("ignored-bib-text", line, False)]
+    assert words in bib.diagnostics[0].message
+    assert "a" in bib.entries
+
+
+def test_stray_fields_after_an_early_close_get_a_hint() -> None:
+    bib = parse_bibliography("@misc{a, title={A}}, year = {2000}}\n", "t.bib")
+    assert "closed that entry too early" in bib.diagnostics[0].hint
+
+
+def test_percent_lines_between_entries_are_silent_comments() -> None:
+    bib = parse_bibliography("% me@example.org wrote this\n@misc{a, title={A}}\n"
+                             "%% and this\n@misc{b, title={B}}\n", "t.bib")
+    assert bib.diagnostics == () and list(bib.entries) == ["a", "b"]
+
+
+def test_empty_keys_are_skipped_with_a_warning_and_do_not_hide_the_next_entry() -> None:
+    text = ("@article{,\nauthor = {Doe, Jane},\ntitle = {{No key}}\n}\n"
+            "@article{kept, title = {Kept}}\n"
+            "@misc{a, title={A}} @book{, title = {Inline}} @misc{b, title={B}}\n")
+    bib = parse_bibliography(text, "t.bib")
+    assert list(bib.entries) == ["kept", "a", "b"]
+    assert [(d.code, d.location.line, d.location.column) for d in bib.diagnostics] == [
+        ("keyless-bib-entry", 1, 1), ("keyless-bib-entry", 6, 21)]
+    assert not any(d.is_error for d in bib.diagnostics)
+
+
+def test_an_undefined_string_is_left_out_of_a_name_list_as_bibtex_does() -> None:
+    bib = parse_bibliography(
+        '@techreport{m, author = MCDERMOTT # " and Gerald J. Sussman",\n'
+        '  title = {The Conniver Reference Manual}, institution = MIT, year = 1972}\n', "t.bib")
+    entry = bib.get("m")
+    assert entry.authors == ("Gerald J. Sussman",)
+    assert entry.venue.startswith("Technical report")
+    assert sorted(d.code for d in bib.diagnostics) == ["undefined-bib-string"] * 2
+    assert "left out" in bib.diagnostics[0].message
+
+
+def test_a_syntax_error_inside_an_entry_stays_an_error() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {A}\n  year = 2000\n}\n", "t.bib")
+    assert [(d.code, d.is_error) for d in bib.diagnostics] == [("bad-bibtex", True)]
+
+
+def test_pybtex_is_the_version_these_internals_were_verified_with() -> None:
+    """The parser drives pybtex's tokenizer and entry builder, which are not documented
+    API. This fails when pybtex changes what is relied on: re-verify, then widen the bound in
+    pyproject.toml."""
+    import importlib.metadata
+    import inspect
+
+    from pybtex.database.input import bibtex as pybtex_bibtex
+
+    version = importlib.metadata.version("pybtex")
+    assert version.startswith("0.26."), version
+    pyproject = (HERE.parent / "pyproject.toml").read_text("utf-8")
+    assert '"pybtex>=0.26,<0.27"' in pyproject
+    scanner = pybtex_bibtex.LowLevelParser
+    for name in ("parse_command", "handle_error", "want_entry", "required", "optional",
+                 "command_start", "current_entry_key", "current_field_name", "current_fields",
+                 "macros", "pos", "text"):
+        assert hasattr(scanner, name) or name in inspect.signature(scanner.__init__).parameters \
+            or name in ("pos", "text"), name
+    assert "person_fields" in inspect.signature(pybtex_bibtex.Parser.__init__).parameters
+    assert hasattr(pybtex_bibtex, "SkipEntry") and hasattr(pybtex_bibtex, "UndefinedMacro")
+    parser = pybtex_bibtex.Parser(person_fields=())
+    tokens = list(pybtex_bibtex.LowLevelParser("@misc{k, title = x # {y}}",
+                                               macros={"x": "X"}))
+    assert tokens == [("misc", ("k", [("title", ["X", "y"])]))]
+    parser.process_entry("misc", "k", [("title", ["X", "y"]), ("author", ["A and B"])])
+    assert parser.data.entries["K"].fields["author"] == "A and B"  # names are left to us
+
+
+# ---------------------------------------------------------------------------------------
+# biblatex's fields
+
+
+def test_biblatex_fields() -> None:
+    bib = parse_bibliography(r"""
+@article{kastenholz,
+  author       = {Kastenholz, M. A. and H{\"u}nenberger, Philippe H.},
+  title        = {Computation of methodology independent ionic solvation free energies},
+  subtitle     = {I. The electrostatic potential in molecular liquids},
+  journaltitle = {J.~Chem. Phys.},
+  date         = {2006-03},
+  volume       = 124,
+  pages        = {203-210},
+  eprinttype   = {arxiv},
+  eprint       = {math/0307200v3},
+  urldate      = {2020-07-10},
+  url          = {https://example.org/k},
+}
+@book{works, editor = {Matuz, Roger}, title = {Works}, date = {1984/1986}, location = {Detroit},
+  publisher = {Gale}}
+@collection{both, editor = {Matuz, Roger and Doe, Jane}, title = {Both}, year = 1990}
+@online{only, title = {\textsc{Only} a \emph{Title}}, date = {2001/}}
+""", "t.bib")
+    entry = bib.get("kastenholz")
+    assert entry.title == ("Computation of methodology independent ionic solvation free "
+                           "energies: I. The electrostatic potential in molecular liquids")
+    assert entry.venue == "J.\u00a0Chem. Phys."
+    assert entry.year == "2006" and entry.date.start.month == 3
+    assert entry.details == "Vol 124, pp. 203–210"
+    assert entry.eprint == ("arXiv", "math/0307200v3", "https://arxiv.org/abs/math/0307200v3")
+    assert entry.field("urldate") == "2020-07-10"
+    fragment = entry.html()
+    assert '<a class="ref-eprint" href="https://arxiv.org/abs/math/0307200v3">' in fragment
+    assert "Accessed 2020-07-10" in fragment
+    works = bib.get("works")
+    assert works.year == "1984–1986"
+    assert works.plain() == "Roger Matuz (ed.). 1984–1986. Works. Detroit: Gale."
+    assert bib.get("both").plain().startswith("Roger Matuz, Jane Doe (eds.). 1990. Both.")
+    only = bib.get("only")
+    assert only.year == "2001–"
+    assert '<span class="smallcaps">Only</span> a <i>Title</i>' in only.html()
+    assert check_fragment(only.html()).text.startswith("2001–")
+
+
+def test_crossref_inherits_book_title_editors_and_publisher() -> None:
+    bib = parse_bibliography("""
+@incollection{westfahl:space,
+  author = {Westfahl, Gary}, title = {The True Frontier}, pages = {55-65},
+  crossref = {westfahl:frontier}}
+@collection{westfahl:frontier,
+  editor = {Westfahl, Gary}, title = {Space and Beyond}, subtitle = {The Frontier Theme},
+  date = 2000, publisher = {Greenwood}, location = {Westport, Conn.}}
+@inproceedings{lost, title = {Lost}, crossref = {nowhere}, year = 2001}
+""", "t.bib")
+    chapter = bib.get("westfahl:space")
+    assert chapter.venue == "Space and Beyond: The Frontier Theme"
+    assert chapter.editors == ("Gary Westfahl",) and chapter.year == "2000"
+    assert chapter.crossref == "westfahl:frontier"
+    assert chapter.plain() == ("Gary Westfahl. 2000. The True Frontier. In Gary Westfahl (ed.), "
+                               "Space and Beyond: The Frontier Theme, pp. 55–65. "
+                               "Westport, Conn.: Greenwood.")
+    assert [(d.code, d.location.line) for d in bib.diagnostics] == [("missing-crossref", 8)]
+
+
+def test_mendeley_and_zotero_idioms() -> None:
+    bib = parse_bibliography("""@article{m,
+   author = {Ching-Han Chen and Chao-Tsu Liu},
+   journal = {Computers & Electrical Engineering},
+   month = {7}, issue = {4},
+   title = {{A 3.5-tier container-based edge computing architecture}},
+   url = {http://www.ncbi.nlm.nih.gov/pubmed/1 http://www.pubmedcentral.nih.gov/2},
+   year = {2021},
+}""", "t.bib")
+    entry = bib.get("m")
+    assert entry.venue == "Computers & Electrical Engineering"
+    assert entry.url == "http://www.ncbi.nlm.nih.gov/pubmed/1"
+    assert entry.date.start.month == 7 and entry.details == "No. 4"
+    assert "Computers &amp; Electrical Engineering" in entry.html()
+
+
+def test_eprints_link_only_identifiers_that_look_like_one() -> None:
+    bib = parse_bibliography("@misc{j, title={J}, eprinttype={jstor}, eprint={285783}}\n"
+                             "@misc{k, title={K}, eprinttype={jstor}, eprint={Arkiv nr. 27}}\n"
+                             "@misc{p, title={P}, eprinttype={pubmed}, eprint={20428515}}\n",
+                             "t.bib")
+    assert bib.get("j").eprint == ("JSTOR", "285783", "https://www.jstor.org/stable/285783")
+    assert bib.get("k").eprint == ("JSTOR", "Arkiv nr. 27", "")
+    assert "href" not in bib.get("k").html()
+    assert bib.get("p").eprint[2] == "https://pubmed.ncbi.nlm.nih.gov/20428515/"
+
+
+def test_an_escaped_brace_that_breaks_an_entry_is_read_as_a_literal_brace() -> None:
+    text = ("@TECHREPORT(t:93,\n  AUTHOR = {Sylvie Thi\\{'ebaux and Joachim Hertzberg},\n"
+            "  YEAR = {1993},\n)\n\n@misc{next, title = {Next}}\n")
+    bib = parse_bibliography(text, "t.bib")
+    [problem] = bib.diagnostics
+    assert (problem.code, problem.location.line, problem.location.column) == ("bad-bibtex", 2, 23)
+    assert not problem.is_error and "{\\'e}" in problem.hint
+    entry = bib.get("t:93")
+    assert entry.authors == ("Sylvie Thiébaux", "Joachim Hertzberg") and entry.year == "1993"
+    assert entry.source == text.split("\n\n")[0]  # downloads keep it as written
+    assert "next" in bib.entries
+
+
+def test_an_unbalancing_escaped_brace_without_an_accent_is_a_literal_brace() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {Open \\{ set},\n  year = 2001\n}\n", "t.bib")
+    assert [d.code for d in bib.diagnostics] == ["bad-bibtex"]
+    assert bib.get("a").title == "Open { set" and bib.get("a").year == "2001"
+
+
+def test_balanced_escaped_braces_are_left_to_bibtex_rules() -> None:
+    bib = parse_bibliography("@misc{a, title = {Sets \\{x\\} and more}}\n", "t.bib")
+    assert bib.diagnostics == () and bib.get("a").title == "Sets {x} and more"
+
+
+def test_an_unclosed_entry_with_an_escaped_brace_is_explained() -> None:
+    bib = parse_bibliography("@misc{a,\n  title = {A \\{ B\n\n@misc{next, title = {N}}\n",
+                             "t.bib")
+    assert [(d.code, d.is_error) for d in bib.diagnostics] == [("bad-bibtex", True)]
+    assert "{\\'e}" in bib.diagnostics[0].hint
+
+
+def test_mendeley_reference_manager_types_read_as_biblatex_types() -> None:
+    bib = parse_bibliography("@book_section{c, author = {Mills, A.}, title = {Ch},\n"
+                             "  booktitle = {The Book}, editor = {Roe, R.}, year = 2010}\n"
+                             "@web_page{w, title = {Page}, url = {https://x.org}}\n", "t.bib")
+    assert bib.get("c").entry_type == "incollection"
+    assert bib.get("c").plain() == "A. Mills. 2010. Ch. In R. Roe (ed.), The Book."
+    assert bib.get("w").entry_type == "online"

@@ -1,8 +1,10 @@
 """Pandoc-style citations: ``@key`` in the text and ``[see @a, p. 3; -@b]`` in brackets.
 
-Parsing produces ``citation`` tokens holding the cited items; rendering resolves them against
-the bibliography, numbers works in order of first citation, and places a hover card beside
-each citation link (a sibling, never nested inside the link) so CSS alone can show it.
+Parsing produces ``citation`` tokens holding the cited items. Rendering resolves them against
+the bibliography, numbers works in order of first citation, and leaves a placeholder that
+:func:`resolve_citations` fills at the end with the text the post's style gives (built-in
+numeric or author-year, or CSL: ``distillgen.bibliography.styles``), each work's label a link
+with a hover card beside it (a sibling, never nested inside the link) so CSS alone can show it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -179,6 +181,27 @@ def parse_intext_citation(state: StateInline, silent: bool) -> bool:
 
 
 # --------------------------------------------------------------------------- rendering
+#
+# A citation's text can depend on every work the post cites (numeric labels on the order of
+# first citation, "2019a" on the existence of a 2019b), so rendering a citation token only
+# records it and leaves a placeholder; :func:`resolve_citations` writes them all once the
+# whole post (body, notes, feed copy) has been rendered, in the post's style.
+
+PLACEHOLDER = "\x01cite:{}\x01"
+_PLACEHOLDER_RE = re.compile("\x01cite:(\\d+)\x01")
+
+
+@dataclass(frozen=True)
+class CitationRecord:
+    """One rendered citation, waiting for its text."""
+
+    mode: str
+    """``intext`` (``@key``) or ``paren`` (``[@key]``)."""
+    items: tuple[tuple[CiteItem, CitableEntry | None], ...]
+    links: tuple[tuple[str, str, str], ...]
+    """Per resolved item: (key, hover card id, ``id`` attribute of the back-link target of
+    the work's first citation or ""); ids are empty in the feed copy."""
+    for_feed: bool
 
 
 def anchor_id(key: str) -> str:
@@ -187,21 +210,35 @@ def anchor_id(key: str) -> str:
 
 
 def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> str:
-    """Render one citation token; unknown keys become located diagnostics."""
+    """Record one citation token (unknown keys become located diagnostics) and leave a
+    placeholder for its text."""
     state = state_of(env)
     token = tokens[idx]
     items: tuple[CiteItem, ...] = token.meta["items"]
     resolved: list[tuple[CiteItem, CitableEntry | None]] = []
+    links: list[tuple[str, str, str]] = []
     for item in items:
         entry = state.lookup_entry(item.key)
         if entry is None:
             _report_unknown(state, token, item.key)
         else:
             state.cited.setdefault(entry.key, len(state.cited) + 1)
+            links.append(_link_ids(state, entry))
         resolved.append((item, entry))
-    if token.meta["mode"] == "intext":
-        return _render_intext(state, *resolved[0])
-    return _render_parenthetical(state, resolved)
+    state.citations.append(CitationRecord(token.meta["mode"], tuple(resolved), tuple(links),
+                                          state.for_feed))
+    return PLACEHOLDER.format(len(state.citations) - 1)
+
+
+def _link_ids(state: RenderState, entry: CitableEntry) -> tuple[str, str, str]:
+    if state.for_feed:
+        return entry.key, "", ""
+    card_id = state.next_id("cite-card")
+    back_target = ""
+    if entry.key not in state.cite_anchors and not state.in_appendix:
+        state.cite_anchors.add(entry.key)
+        back_target = f"cite-{anchor_id(entry.key)}"
+    return entry.key, card_id, back_target
 
 
 def _report_unknown(state: RenderState, token: Token, key: str) -> None:
@@ -214,62 +251,55 @@ def _report_unknown(state: RenderState, token: Token, key: str) -> None:
                  location=state.location(token, column_shift=column_shift))
 
 
-def _cite_link(state: RenderState, entry: CitableEntry, text: str) -> str:
+def resolve_citations(state: RenderState, style) -> Callable[[str], str]:
+    """The function that replaces every placeholder in a rendered text with its citation,
+    written in ``style`` (a :class:`distillgen.bibliography.styles.PostStyle`)."""
+    texts = [_citation_html(record, style) for record in state.citations]
+
+    def resolve(text: str) -> str:
+        if "\x01cite:" not in text:
+            return text
+        return _PLACEHOLDER_RE.sub(lambda m: texts[int(m.group(1))]
+                                   if int(m.group(1)) < len(texts) else m.group(0), text)
+
+    return resolve
+
+
+def _citation_html(record: CitationRecord, style) -> str:
+    unused = list(record.links)
+
+    def link(entry, label: str) -> str:
+        """The label linked, with the ids recorded for this work (styles may reorder)."""
+        found = next((ids for ids in unused if ids[0] == entry.key), None)
+        if found is not None:
+            unused.remove(found)
+        _key, card_id, back_target = found or (entry.key, "", "")
+        return _cite_link(entry, label, card_id, back_target, style, record.for_feed)
+
+    if record.mode == "intext":
+        item, entry = record.items[0]
+        if entry is None:
+            return _unknown(item)
+        return style.intext(item, entry, link)
+    return style.parenthetical(record.items, link, _unknown)
+
+
+def _cite_link(entry: CitableEntry, text: str, card_id: str, back_target: str, style,
+               for_feed: bool) -> str:
     """A link to the reference, the hover card beside it, wrapped so CSS can pair them."""
     anchor = anchor_id(entry.key)
-    if state.for_feed:
+    if for_feed or not card_id:
         return f'<a class="citation-link" href="#ref-{anchor}">{text}</a>'
-    card_id = state.next_id("cite-card")
-    back_target = ""
-    if entry.key not in state.cite_anchors and not state.in_appendix:
-        state.cite_anchors.add(entry.key)
-        back_target = f' id="cite-{anchor}"'
+    target = f' id="{back_target}"' if back_target else ""
     return (
         f'<span class="citation">'
-        f'<a class="citation-link" href="#ref-{anchor}"{back_target} '
+        f'<a class="citation-link" href="#ref-{anchor}"{target} '
         f'aria-describedby="{card_id}">{text}</a>'
-        f'<span class="citation-card" id="{card_id}" role="tooltip">{entry.html()}</span>'
+        f'<span class="citation-card" id="{card_id}" role="tooltip">'
+        f"{style.card_html(entry.key)}</span>"
         f"</span>"
     )
 
 
 def _unknown(item: CiteItem) -> str:
     return f'<span class="citation citation-unknown">?{html.escape(item.key)}</span>'
-
-
-def _render_intext(state: RenderState, item: CiteItem, entry: CitableEntry | None) -> str:
-    if entry is None:
-        return _unknown(item)
-    authors = html.escape(entry.short_authors())
-    locator = html.escape(item.suffix)
-    if state.citation_style == "author-year":
-        inner = html.escape(entry.year or "n.d.")
-        if locator:
-            inner += f", {locator}"
-        return _cite_link(state, entry, f"{authors} ({inner})")
-    number = str(state.cited[entry.key])
-    if locator:
-        number += f", {locator}"
-    return _cite_link(state, entry, f"{authors} [{number}]")
-
-
-def _render_parenthetical(state: RenderState,
-                          resolved: list[tuple[CiteItem, CitableEntry | None]]) -> str:
-    author_year = state.citation_style == "author-year"
-    parts = []
-    for item, entry in resolved:
-        prefix = html.escape(item.prefix) + " " if item.prefix else ""
-        suffix = ", " + html.escape(item.suffix) if item.suffix else ""
-        if entry is None:
-            parts.append(prefix + _unknown(item) + suffix)
-            continue
-        if author_year:
-            year = html.escape(entry.year or "n.d.")
-            authors = html.escape(entry.short_authors())
-            label = year if item.suppress_author else f"{authors}, {year}"
-        else:
-            label = str(state.cited[entry.key])
-        parts.append(prefix + _cite_link(state, entry, label) + suffix)
-    opening, closing = ("(", ")") if author_year else ("[", "]")
-    separator = "; " if author_year else ", "
-    return f'<span class="citation-group">{opening}{separator.join(parts)}{closing}</span>'

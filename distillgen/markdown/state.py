@@ -68,6 +68,9 @@ class RenderState:
     """Cited keys -> citation number, in order of first citation."""
     cite_anchors: set[str] = field(default_factory=set)
     """Keys whose first in-text citation already carries the back-link target id."""
+    citations: list[Any] = field(default_factory=list)
+    """Every citation rendered, in order (``citations.CitationRecord``): their text is
+    written once the whole post is rendered, when every cited work is known."""
     assets: dict[str, AssetRef] = field(default_factory=dict)
     links: list[tuple[str, int, int]] = field(default_factory=list)
     """(href, line, column) of every link in the body, for the link checker."""
