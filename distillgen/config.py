@@ -53,9 +53,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .bibliography.csl import find_style, is_style_file, style_names
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
-from .names import suggest_name
-from .text import decode_source, describe_character, forbidden_character
+from .names import is_web_url, suggest_name
+from .text import decode_source, describe_character, forbidden_character, location_in
 
 CONFIG_FILE = "distillgen.toml"
 CACHE_DIR = ".distillgen-cache"
@@ -99,6 +100,11 @@ class SiteConfig:
         object.__setattr__(self, "root", Path(self.root).absolute())
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
+
+    def base_path(self) -> str:
+        """The path of ``base_url`` (``/blog/`` for ``https://x.org/blog/``): where the site
+        lives on its server, for the pages that link from there (404)."""
+        return urllib.parse.urlsplit(self.base_url).path or "/"
 
     def content_path(self) -> Path:
         return self.root / self.content_dir
@@ -197,7 +203,7 @@ def _base_url(key: str, value: Any) -> str:
     url = _text(key, value).strip()
     parts = urllib.parse.urlsplit(url)
     example = 'an absolute URL such as "https://example.org/blog/"'
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_web_url("".join(url.split())):  # spaces have their own message, next
         raise _BadValue(f"`{key}` must be an absolute http(s) URL, not {url!r}", example)
     if parts.query or parts.fragment or re.search(r"\s", url):
         raise _BadValue(f"`{key}` must not contain a query, a fragment or spaces: {url!r}",
@@ -271,8 +277,6 @@ def _bibliographies(key: str, value: Any) -> str | tuple[str, ...]:
 
 def _csl(key: str, value: Any) -> str:
     """A CSL style name or .csl file; the style itself is read by the build."""
-    from .bibliography.csl import find_style, is_style_file, style_names
-
     text = _text(key, value).strip()
     if text and not is_style_file(text) and text not in style_names():
         _style, message, hint = find_style(text, Path("."))
@@ -423,8 +427,6 @@ def _check_listed_paths(root: Path, values: dict,
                         where: dict[str, SourceLocation | None],
                         diagnostics: list[Diagnostic]) -> None:
     """``bibliography`` files (one or several) and a ``csl`` file stay inside the root."""
-    from .bibliography.csl import is_style_file
-
     for key in _LISTED_PATH_KEYS:
         value = values.get(key, getattr(SiteConfig, key))
         if key == "csl" and not (value and is_style_file(value)):
@@ -503,9 +505,7 @@ def _read_paths(key: str, value: Any) -> tuple[str, ...]:
     if not value:
         return ()
     if key == "csl":
-        from .bibliography.csl import is_style_file
-
-        return (value,) if is_style_file(value) else ()
+            return (value,) if is_style_file(value) else ()
     return (value,) if isinstance(value, str) else tuple(value)
 
 
@@ -532,8 +532,6 @@ def _inside_root(root: Path, key: str, value: str) -> str:
 
 def _deep_nesting(text: str, limit: int = 100) -> SourceLocation:
     """Where brackets and braces (outside strings and comments) first nest ``limit`` deep."""
-    from .text import location_in
-
     depth, index, quote = 0, 0, ""
     while index < len(text):
         char = text[index]

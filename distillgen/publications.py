@@ -27,9 +27,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import pybtex.errors
+from pybtex.database.input.bibtex import Parser
+from pybtex.exceptions import PybtexError
+
 from .bibliography import Entry, load_bibliography
+from .bibliography.format import reference_html
 from .errors import Diagnostic, SourceLocation, error, warning
+from .latex_text import decode_url, latex_to_text
 from .model import AssetInfo, AssetRef, Post
+from .names import doi_url, is_web_url
 
 LINK_FIELDS = (("pdf", "PDF"), ("doi", "DOI"), ("arxiv", "arXiv"), ("url", "URL"),
                ("html", "HTML"), ("code", "Code"), ("slides", "Slides"),
@@ -152,24 +159,24 @@ class _ListBuilder:
             if href and all(link.href != href for link in links):
                 links.append(PublicationLink(label, href))
         return Publication(
-            key=entry.key, html=_mark_author(entry.html(), self.site_author),
+            key=entry.key, html=_mark_author(reference_html(entry), self.site_author),
             links=tuple(links), abstract=_abstract(fields.get("abstract", "")),
             bibtex=_without_display_fields(source))
 
     def link(self, entry: Entry, name: str, fields: Mapping[str, str], source: str) -> str:
         if name == "doi":
-            return _doi_url(entry.doi) if entry.doi else ""
+            return doi_url(entry.doi) if entry.doi else ""
         if name == "url":
             return entry.url or ""
         if name == "arxiv":
             arxiv = _url_value(fields.get("arxiv", ""))
             if arxiv:
-                return arxiv if _is_web_url(arxiv) else f"https://arxiv.org/abs/{arxiv}"
+                return arxiv if is_web_url(arxiv) else f"https://arxiv.org/abs/{arxiv}"
             return ""
         value = _url_value(fields.get(name, ""))
         if not value:
             return ""
-        if _is_web_url(value):
+        if is_web_url(value):
             return value
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
             self.diagnostics.append(warning(
@@ -251,10 +258,6 @@ def _entry_end(text: str, start: int) -> int:
 
 def _extra_fields(source: str) -> dict[str, str]:
     """The raw values of the fields the bibliography does not model (lowercased names)."""
-    import pybtex.errors
-    from pybtex.database.input.bibtex import Parser
-    from pybtex.exceptions import PybtexError
-
     wanted = {name for name, _ in LINK_FIELDS} | {"abstract"}
     try:
         with pybtex.errors.capture():
@@ -268,25 +271,11 @@ def _extra_fields(source: str) -> dict[str, str]:
 
 
 def _url_value(raw: str) -> str:
-    from .latex_text import decode_url
-
     return decode_url(raw) if raw else ""
 
 
 def _abstract(raw: str) -> str:
-    from .latex_text import latex_to_text
-
     return latex_to_text(raw) if raw else ""
-
-
-def _is_web_url(value: str) -> bool:
-    return re.match(r"^https?://[^\s/]+", value, re.IGNORECASE) is not None
-
-
-def _doi_url(doi: str) -> str:
-    import urllib.parse
-
-    return "https://doi.org/" + urllib.parse.quote(doi, safe="/:;()._-")
 
 
 _YEAR = re.compile(r"\d{4}")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from distillgen.bibliography import Entry, parse_bibliography
-from distillgen.bibliography.csl import CslCitations, find_style
+from distillgen.bibliography.csl import find_style
+from distillgen.bibliography.csl_citations import CslCitations
 from distillgen.build import build
 from distillgen.markdown.citations import anchor_id
 

@@ -11,14 +11,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from distillgen.bibliography import parse_bibliography
-from distillgen.bibliography.csl import (
-    CslCitations,
-    CslStyle,
-    _sentence_case,
-    csl_json,
-    find_style,
-    split_locator,
-)
+from distillgen.bibliography.csl import CslStyle, find_style
+from distillgen.bibliography.csl_citations import CslCitations, split_locator
+from distillgen.bibliography.csl_json import _sentence_case, csl_json
 from distillgen.latex_text import latex_to_rich
 from distillgen.model import Post, PostMeta
 from distillgen.render import RenderContext, render_post

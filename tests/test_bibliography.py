@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distillgen.bibliography import Bibliography, Entry, load_bibliography, parse_bibliography
+from distillgen.bibliography.format import reference_html, reference_plain
 from distillgen.errors import Severity
 from distillgen.latex_text import decode_url, latex_to_text
 
@@ -96,13 +97,13 @@ def test_corpus_file_parses_without_errors(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CORPUS_COUNTS))
 def test_every_corpus_entry_renders_clean_html(name: str) -> None:
     for entry in corpus(name).entries.values():
-        fragment = entry.html()
+        fragment = reference_html(entry)
         assert fragment.strip(), entry.key
         assert not LEAKED_COMMAND.search(fragment), (entry.key, fragment)
         assert "{" not in fragment and "}" not in fragment, (entry.key, fragment)
         checker = check_fragment(fragment)
         assert checker.text.strip()
-        plain = entry.plain()
+        plain = reference_plain(entry)
         assert plain and not LEAKED_COMMAND.search(plain) and not re.search(r"[{}<>]", plain)
 
 
@@ -148,7 +149,7 @@ def test_arxiv_articles_without_journal_name_their_preprint() -> None:
     monti = gnn.get("Monti2018-ov")  # eprint only, no archivePrefix, no journal
     assert monti.venue == "arXiv preprint arXiv:1806.00770"
     assert monti.url == "https://arxiv.org/abs/1806.00770"
-    assert "arXiv preprint arXiv:1806.00770" in monti.html()
+    assert "arXiv preprint arXiv:1806.00770" in reference_html(monti)
     battaglia = gnn.get("Battaglia2018-pi")
     assert battaglia.venue == "arXiv preprint arXiv:1806.01261"
 
@@ -167,7 +168,7 @@ def test_arxiv_articles_without_journal_name_their_preprint() -> None:
 def test_author_counts(name: str, key: str, count: int) -> None:
     entry = corpus(name).get(key)
     assert len(entry.authors) == count
-    assert entry.html().count(", ") >= count - 1
+    assert reference_html(entry).count(", ") >= count - 1
 
 
 @needs_corpus
@@ -289,20 +290,20 @@ def test_other_venues() -> None:
 
 def test_html_format() -> None:
     entry = fixture("latex.bib").get("names")
-    assert entry.html() == (
+    assert reference_html(entry) == (
         '<span class="ref-authors">Laurens van der Maaten, Ana de la Fuente, John Smith, Jr., '
         'Ludwig van Beethoven, Google Brain Team, OpenAI</span>. '
         '<span class="ref-year">2018</span>. <span class="ref-title">Names</span>. '
         '<span class="ref-venue"><i>Journal of Names</i>, Vol 12(3), pp. 45–67</span>.'
     )
-    assert entry.plain() == (
+    assert reference_plain(entry) == (
         "Laurens van der Maaten, Ana de la Fuente, John Smith, Jr., Ludwig van Beethoven, "
         "Google Brain Team, OpenAI. 2018. Names. Journal of Names, Vol 12(3), pp. 45–67."
     )
 
 
 def test_title_links_to_url_and_doi_is_linked() -> None:
-    fragment = fixture("latex.bib").get("accents").html()
+    fragment = reference_html(fixture("latex.bib").get("accents"))
     checker = check_fragment(fragment)
     assert [link["href"] for link in checker.links] == [
         "https://example.org/paper_one.pdf", "https://doi.org/10.5555/Test_Doi.1"]
@@ -311,8 +312,8 @@ def test_title_links_to_url_and_doi_is_linked() -> None:
 
 def test_entry_with_nothing_still_renders() -> None:
     entry = fixture("latex.bib").get("empty")
-    assert entry.html() == '<span class="ref-key">empty</span>'
-    assert entry.plain() == "empty"
+    assert reference_html(entry) == '<span class="ref-key">empty</span>'
+    assert reference_plain(entry) == "empty"
     assert entry.short_authors() == "empty"
 
 
@@ -342,20 +343,20 @@ def test_short_authors_falls_back_to_editors_title_then_key() -> None:
 
 def test_editors_stand_in_for_missing_authors() -> None:
     entry = make_entry(editor="Doe, Jane and Roe, Rick", title="Collected")
-    assert entry.plain() == "Jane Doe, Rick Roe (eds.). Collected."
+    assert reference_plain(entry) == "Jane Doe, Rick Roe (eds.). Collected."
 
 
 def test_et_al_in_full_reference() -> None:
     entry = make_entry(author="Doe, Jane and others", title="T")
     assert entry.authors == ("Jane Doe",)
-    assert entry.plain().startswith("Jane Doe, et al. ")
+    assert reference_plain(entry).startswith("Jane Doe, et al. ")
 
 
 def test_entries_are_picklable_and_frozen() -> None:
     bib = fixture("latex.bib")
     copy = pickle.loads(pickle.dumps(bib))
     assert copy.entries == bib.entries
-    assert copy.get("accents").html() == bib.get("accents").html()
+    assert reference_html(copy.get("accents")) == reference_html(bib.get("accents"))
     with pytest.raises(AttributeError):
         bib.get("accents").title = "changed"  # type: ignore[misc]
 
@@ -422,7 +423,7 @@ def test_unclosed_entry_does_not_swallow_the_rest() -> None:
 def test_hostile_fields_are_escaped_and_unsafe_urls_dropped() -> None:
     bib = fixture("hostile.bib")
     entry = bib.get("hostile")
-    fragment = entry.html()
+    fragment = reference_html(entry)
     assert "<script" not in fragment and "<img" not in fragment and "<b>" not in fragment
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in fragment
@@ -436,7 +437,7 @@ def test_hostile_fields_are_escaped_and_unsafe_urls_dropped() -> None:
 
 
 def test_quotes_in_url_stay_inside_the_attribute() -> None:
-    fragment = fixture("hostile.bib").get("quotes").html()
+    fragment = reference_html(fixture("hostile.bib").get("quotes"))
     checker = check_fragment(fragment)
     assert checker.links == [{"href": 'https://example.org/a"onmouseover="alert(1)'}]
 
@@ -455,8 +456,8 @@ def test_diagnostic_text_is_printable() -> None:
 def test_never_raises_and_always_renders_well_formed(text: str) -> None:
     bib = parse_bibliography(text, "t.bib")
     for entry in bib.entries.values():
-        check_fragment(entry.html())
-        entry.plain()
+        check_fragment(reference_html(entry))
+        reference_plain(entry)
         entry.short_authors()
     assert all(d.location is not None for d in bib.diagnostics)
 
@@ -671,17 +672,17 @@ def test_biblatex_fields() -> None:
     assert entry.details == "Vol 124, pp. 203–210"
     assert entry.eprint == ("arXiv", "math/0307200v3", "https://arxiv.org/abs/math/0307200v3")
     assert entry.field("urldate") == "2020-07-10"
-    fragment = entry.html()
+    fragment = reference_html(entry)
     assert '<a class="ref-eprint" href="https://arxiv.org/abs/math/0307200v3">' in fragment
     assert "Accessed 2020-07-10" in fragment
     works = bib.get("works")
     assert works.year == "1984–1986"
-    assert works.plain() == "Roger Matuz (ed.). 1984–1986. Works. Detroit: Gale."
-    assert bib.get("both").plain().startswith("Roger Matuz, Jane Doe (eds.). 1990. Both.")
+    assert reference_plain(works) == "Roger Matuz (ed.). 1984–1986. Works. Detroit: Gale."
+    assert reference_plain(bib.get("both")).startswith("Roger Matuz, Jane Doe (eds.). 1990. Both.")
     only = bib.get("only")
     assert only.year == "2001–"
-    assert '<span class="smallcaps">Only</span> a <i>Title</i>' in only.html()
-    assert check_fragment(only.html()).text.startswith("2001–")
+    assert '<span class="smallcaps">Only</span> a <i>Title</i>' in reference_html(only)
+    assert check_fragment(reference_html(only)).text.startswith("2001–")
 
 
 def test_crossref_inherits_book_title_editors_and_publisher() -> None:
@@ -698,9 +699,9 @@ def test_crossref_inherits_book_title_editors_and_publisher() -> None:
     assert chapter.venue == "Space and Beyond: The Frontier Theme"
     assert chapter.editors == ("Gary Westfahl",) and chapter.year == "2000"
     assert chapter.crossref == "westfahl:frontier"
-    assert chapter.plain() == ("Gary Westfahl. 2000. The True Frontier. In Gary Westfahl (ed.), "
-                               "Space and Beyond: The Frontier Theme, pp. 55–65. "
-                               "Westport, Conn.: Greenwood.")
+    assert reference_plain(chapter) == (
+        "Gary Westfahl. 2000. The True Frontier. In Gary Westfahl (ed.), "
+        "Space and Beyond: The Frontier Theme, pp. 55–65. Westport, Conn.: Greenwood.")
     assert [(d.code, d.location.line) for d in bib.diagnostics] == [("missing-crossref", 8)]
 
 
@@ -717,7 +718,7 @@ def test_mendeley_and_zotero_idioms() -> None:
     assert entry.venue == "Computers & Electrical Engineering"
     assert entry.url == "http://www.ncbi.nlm.nih.gov/pubmed/1"
     assert entry.date.start.month == 7 and entry.details == "No. 4"
-    assert "Computers &amp; Electrical Engineering" in entry.html()
+    assert "Computers &amp; Electrical Engineering" in reference_html(entry)
 
 
 def test_eprints_link_only_identifiers_that_look_like_one() -> None:
@@ -727,7 +728,7 @@ def test_eprints_link_only_identifiers_that_look_like_one() -> None:
                              "t.bib")
     assert bib.get("j").eprint == ("JSTOR", "285783", "https://www.jstor.org/stable/285783")
     assert bib.get("k").eprint == ("JSTOR", "Arkiv nr. 27", "")
-    assert "href" not in bib.get("k").html()
+    assert "href" not in reference_html(bib.get("k"))
     assert bib.get("p").eprint[2] == "https://pubmed.ncbi.nlm.nih.gov/20428515/"
 
 
@@ -767,5 +768,5 @@ def test_mendeley_reference_manager_types_read_as_biblatex_types() -> None:
                              "  booktitle = {The Book}, editor = {Roe, R.}, year = 2010}\n"
                              "@web_page{w, title = {Page}, url = {https://x.org}}\n", "t.bib")
     assert bib.get("c").entry_type == "incollection"
-    assert bib.get("c").plain() == "A. Mills. 2010. Ch. In R. Roe (ed.), The Book."
+    assert reference_plain(bib.get("c")) == "A. Mills. 2010. Ch. In R. Roe (ed.), The Book."
     assert bib.get("w").entry_type == "online"

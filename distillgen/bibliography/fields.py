@@ -22,8 +22,9 @@ from pybtex.database import Person
 
 from ..errors import Diagnostic, warning
 from ..latex_text import END, NO_CASE, decode_url, latex_to_rich, latex_to_text, strip_rich
-from .model import DatePart, Entry, EntryDate, Name
-from .parse import _ESCAPED_CLOSE, _ESCAPED_OPEN, RawEntry, _shown
+from ..names import DOI_PATTERN, bare_doi, is_web_url
+from .model import DatePart, Entry, EntryDate, Name, join_name_parts
+from .raw import ESCAPED_CLOSE, ESCAPED_OPEN, RawEntry, shown
 
 __all__ = ["build_entries"]
 
@@ -31,8 +32,6 @@ ROLES = ("author", "editor", "translator", "bookauthor")
 """Fields holding names, in the order a style lists them."""
 
 _ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _THESIS_KINDS = {
     "phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "mathesis": "Master's thesis",
     "masterthesis": "Master's thesis", "candthesis": "Candidate thesis",
@@ -91,7 +90,7 @@ def build_entries(raw: Mapping[str, RawEntry], report: Callable[[Diagnostic], No
         built = _EntryBuilder(entry, fields, parent, report).build()
         for problem in pybtex_reports:
             report(warning("bad-bib-name",
-                           f"entry `{_shown(key)}`: {_shown(str(problem.args[0]), 120)}",
+                           f"entry `{shown(key)}`: {shown(str(problem.args[0]), 120)}",
                            entry.location, "names are separated by ` and `; each has at "
                            "most two commas: von Last, Jr, First"))
         pybtex_reports.clear()
@@ -115,7 +114,7 @@ def _inherited_fields(entry: RawEntry, index: Mapping[str, RawEntry],
             if parent is None:
                 report(warning(
                     "missing-crossref",
-                    f"entry `{_shown(entry.key)}` takes fields from `{_shown(written)}` "
+                    f"entry `{shown(entry.key)}` takes fields from `{shown(written)}` "
                     f"({name}), which is not in this file",
                     entry.field_location(name),
                     "add that entry to the same .bib, or copy the fields it should "
@@ -194,7 +193,7 @@ class _EntryBuilder:
         title = self._titled("title", "subtitle", "titleaddon")
         kept = self._kept_fields(title)
         howpublished = self._text("howpublished")
-        howpublished_url = howpublished if _is_web_url(howpublished) else ""
+        howpublished_url = howpublished if is_web_url(howpublished) else ""
         eprint = self._eprint()
         venue = self._venue(kept, "" if howpublished_url else kept.get("howpublished", ""),
                             eprint)
@@ -281,9 +280,9 @@ class _EntryBuilder:
         names: list[Name] = []
         more = False
         # An escaped brace is a character, not a group, when the list is split at " and ".
-        value = value.replace("\\{", _ESCAPED_OPEN).replace("\\}", _ESCAPED_CLOSE)
+        value = value.replace("\\{", ESCAPED_OPEN).replace("\\}", ESCAPED_CLOSE)
         for written in split_name_list(value) if value.strip() else []:
-            written = written.replace(_ESCAPED_OPEN, "\\{").replace(_ESCAPED_CLOSE, "\\}")
+            written = written.replace(ESCAPED_OPEN, "\\{").replace(ESCAPED_CLOSE, "\\}")
             if written.strip().lower() == "others":
                 more = True
                 continue
@@ -399,11 +398,11 @@ class _EntryBuilder:
         written = self.fields.get("url", "")
         if written.strip():
             url = _first_url(decode_url(written))
-            if _is_web_url(url):
+            if is_web_url(url):
                 return url
             self.report(warning(
                 "unsafe-url",
-                f"entry `{self.key}`: url `{_shown(url)}` is not a web link (http or https); "
+                f"entry `{self.key}`: url `{shown(url)}` is not a web link (http or https); "
                 "it is left out",
                 self.raw.field_location("url"),
                 "only http:// and https:// links are put in the page",
@@ -416,12 +415,12 @@ class _EntryBuilder:
         written = self.fields.get("doi", "")
         if not written.strip():
             return None
-        doi = _DOI_PREFIX.sub("", decode_url(written)).strip()
-        if _DOI.fullmatch(doi):
+        doi = bare_doi(decode_url(written)).strip()
+        if DOI_PATTERN.fullmatch(doi):
             return doi
         self.report(warning(
             "bad-doi",
-            f"entry `{self.key}`: `{_shown(doi)}` is not a DOI and is left out",
+            f"entry `{self.key}`: `{shown(doi)}` is not a DOI and is left out",
             self.raw.field_location("doi"),
             "a DOI looks like 10.1234/abc.567",
         ))
@@ -442,8 +441,6 @@ def _name(written: str) -> Name:
 
     def decoded(parts: list[str]) -> str:
         return " ".join(filter(None, (latex_to_text(part) for part in parts)))
-
-    from .model import join_name_parts
 
     return Name(
         family=join_name_parts([latex_to_text(part) for part in person.last_names]),
@@ -536,11 +533,3 @@ def _first_url(text: str) -> str:
     return text.replace(" ", "%20")
 
 
-def _is_web_url(url: str) -> bool:
-    if not url or any(char.isspace() for char in url):
-        return False
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

@@ -19,12 +19,12 @@ written in the ``.bib`` (``\\emph``, ``\\textsc``) is kept: italics, small capit
 from __future__ import annotations
 
 import html
-import urllib.parse
 
 from ..latex_text import rich_to_html, strip_rich
+from ..names import doi_url
 from .model import Entry
 
-__all__ = ["reference_html", "reference_plain", "doi_url"]
+__all__ = ["reference_html", "reference_plain"]
 
 _IN_BOOKS = frozenset({"inbook", "bookinbook", "suppbook", "incollection", "inreference",
                        "suppcollection", "inproceedings", "conference", "chapter"})
@@ -40,10 +40,6 @@ def reference_html(entry: Entry, year: str | None = None) -> str:
 def reference_plain(entry: Entry, year: str | None = None) -> str:
     """The whole reference as plain text (meta tags, accessible labels)."""
     return _render(entry, _PlainParts(entry), year)
-
-
-def doi_url(doi: str) -> str:
-    return "https://doi.org/" + urllib.parse.quote(doi, safe="/:;()._-")
 
 
 def _name_list(names: tuple[str, ...], more: bool) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
 from ..text import replace_forbidden_characters
 from .model import Bibliography, Entry
-from .parse import _shown, parse_bibliography
+from .parse import parse_bibliography
+from .raw import shown
 
 __all__ = ["load_bibliography", "merge_entries"]
 
@@ -73,7 +74,7 @@ def merge_entries(bibliographies: Iterable[Bibliography]
                 earlier, path = first
                 problems.append(warning(
                     "duplicate-bib-key",
-                    f"key `{_shown(key)}` is also defined in {path} (line "
+                    f"key `{shown(key)}` is also defined in {path} (line "
                     f"{earlier.location.line}): the entry there is used",
                     entry.location,
                     "bibliographies are searched in the order they are listed; rename or "

@@ -192,18 +192,6 @@ class Entry:
         when = self.date.sort_key() if self.date else (99999, 0, 0)
         return (who, when, fold(self.title), self.key)
 
-    def html(self) -> str:
-        """The whole reference as safe HTML, for the bibliography list (built-in style)."""
-        from .format import reference_html
-
-        return reference_html(self)
-
-    def plain(self) -> str:
-        """The whole reference as plain text (meta tags, accessible labels)."""
-        from .format import reference_plain
-
-        return reference_plain(self)
-
     def digest_parts(self) -> tuple:
         """Everything a rendering of this entry can show (its place in the file aside)."""
         return (self.key, self.entry_type, self.people, self.date, self.fields, self.url,

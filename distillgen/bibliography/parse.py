@@ -37,7 +37,6 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pybtex.errors
@@ -47,27 +46,12 @@ from pybtex.exceptions import PybtexError
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
+from ..text import normalise_newlines
+from .fields import build_entries
 from .model import Bibliography
+from .raw import ESCAPED_CLOSE, ESCAPED_OPEN, RawEntry, shown
 
 __all__ = ["parse_bibliography", "RawEntry"]
-
-
-@dataclass
-class RawEntry:
-    """An entry as the tokenizer read it: field values are still LaTeX."""
-
-    key: str
-    entry_type: str
-    """Lowercased."""
-    fields: dict[str, str]
-    """Lowercased field name -> value, macros expanded, whitespace folded."""
-    location: SourceLocation
-    field_location: Callable[[str], SourceLocation]
-    """Where a field is written (the entry's start when it cannot be found)."""
-    source: str
-    """The entry as written."""
-    strings_used: tuple[str, ...] = ()
-    """The ``@string`` definitions (as written) that the entry refers to."""
 
 
 _ENTRY_START = re.compile(r"^[ \t]*(@)[ \t]*[A-Za-z][\w-]*[ \t]*[{(]", re.MULTILINE)
@@ -117,9 +101,7 @@ class _FileParse:
 
 def parse_bibliography(text: str, path: str) -> Bibliography:
     """Parse ``.bib`` text; ``path`` only names the file in locations. Never raises on input."""
-    from .fields import build_entries
-
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalise_newlines(text.lstrip("\ufeff"))
     state = _FileParse(path, text, _Lines(path, text))
     body_start = _front_matter_end(text)
     scanned = _hide_comments(text, body_start)
@@ -197,7 +179,7 @@ def _check_stray_text(state: _FileParse, text: str, start: int, end: int,
                     "start the line with % to mark it as a comment, or delete it")
             state.diagnostics.append(warning(
                 "ignored-bib-text",
-                f"text outside any entry is ignored: `{_shown(stripped, 40)}`",
+                f"text outside any entry is ignored: `{shown(stripped, 40)}`",
                 state.at(base + column), hint,
             ))
             return
@@ -213,7 +195,7 @@ def _parse_piece(state: _FileParse, text: str, start: int, end: int) -> None:
     if no_key:  # `@misc{ title = ...`: the key was forgotten (an empty one is only skipped)
         assert head is not None
         state.diagnostics.append(error(
-            "bad-bibtex", f"`@{_shown(head.group(1), 30)}` entry has no key", state.at(start),
+            "bad-bibtex", f"`@{shown(head.group(1), 30)}` entry has no key", state.at(start),
             "write the key right after the brace: @article{smith2020, ...",
         ))
         return
@@ -221,11 +203,7 @@ def _parse_piece(state: _FileParse, text: str, start: int, end: int) -> None:
     _PieceParser(state, piece, start, end).run()
 
 
-_ESCAPED_OPEN, _ESCAPED_CLOSE = "\x0e\x0f", "\x0e\x10"
-"""Stand-ins (as long as ``\\{`` and ``\\}``) for escaped braces that BibTeX would count."""
-
-
-_MISPLACED_ACCENT = re.compile(re.escape(_ESCAPED_OPEN) + r"(['`^\"~=.])([A-Za-z])")
+_MISPLACED_ACCENT = re.compile(re.escape(ESCAPED_OPEN) + r"(['`^\"~=.])([A-Za-z])")
 
 
 def _restore_escaped_braces(value: str) -> str:
@@ -234,7 +212,7 @@ def _restore_escaped_braces(value: str) -> str:
     if "\x0e" not in value:
         return value
     value = _MISPLACED_ACCENT.sub(lambda m: "{\\" + m.group(1) + m.group(2) + "}", value)
-    return value.replace(_ESCAPED_OPEN, "\\{").replace(_ESCAPED_CLOSE, "\\}")
+    return value.replace(ESCAPED_OPEN, "\\{").replace(ESCAPED_CLOSE, "\\}")
 
 
 def _escaped_braces(state: _FileParse, piece: str, start: int) -> str:
@@ -243,7 +221,7 @@ def _escaped_braces(state: _FileParse, piece: str, start: int) -> str:
     unbalances an entry, read them as the literal braces LaTeX would print, and say so."""
     if "\\{" not in piece and "\\}" not in piece:
         return piece
-    escaped = piece.replace("\\{", _ESCAPED_OPEN).replace("\\}", _ESCAPED_CLOSE)
+    escaped = piece.replace("\\{", ESCAPED_OPEN).replace("\\}", ESCAPED_CLOSE)
     if piece.count("{") == piece.count("}") or escaped.count("{") != escaped.count("}"):
         return piece
     at = min(index for index in (piece.find("\\{"), piece.find("\\}")) if index >= 0)
@@ -340,7 +318,7 @@ class _PieceParser:
             where = f" (first defined at line {first.location.line})" if first else ""
             state.diagnostics.append(warning(
                 "duplicate-bib-key",
-                f"duplicate key `{_shown(key)}`{where}: this entry is ignored",
+                f"duplicate key `{shown(key)}`{where}: this entry is ignored",
                 state.at(offset),
                 "BibTeX keeps the first entry with a key (keys differing only in case are "
                 "the same key); rename or delete one of them",
@@ -403,7 +381,7 @@ class _PieceParser:
         scanner.pos = len(self.piece) if closing is None else closing + 1
         self.skipped_command = start
         kind = _ENTRY_HEAD.match(self.piece, start)
-        name = f"`@{_shown(kind.group(1), 30)}` entry" if kind else "entry"
+        name = f"`@{shown(kind.group(1), 30)}` entry" if kind else "entry"
         self.state.diagnostics.append(warning(
             "keyless-bib-entry", f"{name} has an empty key and cannot be cited: it is skipped",
             self.state.at(self.start + start),
@@ -441,7 +419,7 @@ class _PieceParser:
         where = self.state.at(self.start + self.scanner.pos - len(str(name)))
         return warning(
             "undefined-bib-string",
-            f"`{_shown(str(name))}` in field `{field_name}` is not a defined @string: it is "
+            f"`{shown(str(name))}` in field `{field_name}` is not a defined @string: it is "
             "left out, as BibTeX does",
             where,
             "define it with @string{name = {...}} above this entry, or write the value "
@@ -452,7 +430,7 @@ class _PieceParser:
         scanner = self.scanner
         entry_offset = self.start + (scanner.command_start or 0)
         key = scanner.current_entry_key
-        what = f"entry `{_shown(key)}`" if key else "this entry"
+        what = f"entry `{shown(key)}`" if key else "this entry"
         field_name = scanner.current_field_name
         if not _OPENS_ENTRY.match(self.piece, scanner.command_start or 0):
             return error(
@@ -476,7 +454,7 @@ class _PieceParser:
                 "bad-bibtex", f"{what}: a % comment inside an entry", self.state.at(position),
                 "BibTeX has no comments inside entries; delete the line",
             )
-        found_text = f"`{_shown(found[0], 30)}`" if found else "the end of the entry"
+        found_text = f"`{shown(found[0], 30)}`" if found else "the end of the entry"
         if not field_name and scanner.current_fields:
             field_name = scanner.current_fields[-1][0]
         message, hint = _explain_syntax_error(exception, field_name, found_text)
@@ -546,13 +524,13 @@ def _report_diagnostic(report: PybtexError, key: str, piece: _PieceParser,
         name = duplicate_field.group(1)
         return warning(
             "duplicate-bib-field",
-            f"entry `{_shown(key)}` has the field `{name}` twice; the first one is used",
+            f"entry `{shown(key)}` has the field `{name}` twice; the first one is used",
             _second_field_location(piece, name, offset),
         )
     if isinstance(report, BibliographyDataError):
-        return warning("bad-bibtex", f"entry `{_shown(key)}`: {_shown(message, 120)}",
+        return warning("bad-bibtex", f"entry `{shown(key)}`: {shown(message, 120)}",
                        piece.state.at(offset))
-    return warning("bad-bibtex", f"entry `{_shown(key)}`: {_shown(message, 120)}",
+    return warning("bad-bibtex", f"entry `{shown(key)}`: {shown(message, 120)}",
                    piece.state.at(offset))
 
 
@@ -560,9 +538,3 @@ def _second_field_location(piece: _PieceParser, name: str, offset: int) -> Sourc
     matches = list(_field_pattern(name).finditer(piece.piece, offset - piece.start))
     target = matches[1].start() if len(matches) > 1 else offset - piece.start
     return piece.state.at(piece.start + target)
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    """User text quoted in a message: printable, bounded."""
-    text = "".join(char if char.isprintable() else "?" for char in text)
-    return text if len(text) <= limit else text[:limit - 1] + "…"

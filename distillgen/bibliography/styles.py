@@ -18,7 +18,8 @@ import html
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .csl import CslCitations, CslStyle, locale_for
+from .csl import CslStyle, locale_for
+from .csl_citations import CslCitations
 from .format import reference_html, reference_plain
 from .model import Entry
 
@@ -57,10 +58,10 @@ class PostStyle:
         return list(self.keys)
 
     def reference_html(self, key: str) -> str:
-        return self.entries[key].html()
+        return reference_html(self.entries[key])
 
     def reference_plain(self, key: str) -> str:
-        return self.entries[key].plain()
+        return reference_plain(self.entries[key])
 
     def card_html(self, key: str) -> str:
         """What the hover card of a citation shows."""
