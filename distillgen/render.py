@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .bibliography.csl import CslStyle
+from .bibliography.model import Entry
 from .bibliography.styles import post_style
 from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
@@ -36,9 +37,9 @@ from .model import Post, RenderedPost
 class RenderContext:
     """Everything besides the post that rendering reads."""
 
-    entries: Mapping[str, object] = field(default_factory=dict)
+    entries: Mapping[str, Entry] = field(default_factory=dict)
     """Bibliography entries by key (site bibliography; a post's own .bib is merged in)."""
-    post_entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    post_entries: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
     """Post-local bibliographies: .bib path (site-relative) -> entries."""
     citation_style: str = "numeric"
     unknown_citation: str = "error"
@@ -202,7 +203,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         diagnostics=tuple(state.diagnostics),
         summary_text=_summary(tokens),
         reference_meta=references,
-        image=state.extra.get("image"),
+        image=state.preview_image,
         feed_html=feed_html,
         keys_looked_up=tuple(sorted(keys_looked_up)),
         files_looked_up=tuple(sorted(state.files_looked_up)),
@@ -296,7 +297,7 @@ def _check_preview_image(post: Post, state: RenderState) -> None:
     if post.meta.image:
         resolved = resolve_local_file(state, post.meta.image, None)
         if resolved is not None:
-            state.extra["image"] = resolved[2]
+            state.preview_image = resolved[2]
 
 
 def _ids(tokens: list[Token]):

@@ -13,15 +13,16 @@ import bisect
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from ..bibliography.model import Entry
 from .crossref import reference_token_type
 from .locations import recording_offsets
-from .state import CitableEntry, RenderState, state_of
+from .records import CitationRecord, CiteItem
+from .state import RenderState, state_of
 
 # A key starts with a letter, digit or "_"; punctuation from pandoc's set may appear inside
 # it but never at its end ("@doe99." cites doe99).
@@ -38,17 +39,6 @@ _URL_START_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://|www\.|mailto:)"
 """A scheme is at most 32 characters long, so searching a long word stays linear."""
 _WORD_RE = re.compile(r"[^ \n(]+")
 """A "word" for deciding whether an ``@`` is part of an address: no space, newline or "("."""
-
-
-@dataclass(frozen=True)
-class CiteItem:
-    """One cited work inside a citation, with pandoc's optional extras."""
-
-    key: str
-    prefix: str = ""
-    suffix: str = ""
-    """Locator and suffix text, e.g. ``p. 33``."""
-    suppress_author: bool = False
 
 
 def citations_plugin(md: MarkdownIt) -> None:
@@ -191,19 +181,6 @@ PLACEHOLDER = "\x01cite:{}\x01"
 _PLACEHOLDER_RE = re.compile("\x01cite:(\\d+)\x01")
 
 
-@dataclass(frozen=True)
-class CitationRecord:
-    """One rendered citation, waiting for its text."""
-
-    mode: str
-    """``intext`` (``@key``) or ``paren`` (``[@key]``)."""
-    items: tuple[tuple[CiteItem, CitableEntry | None], ...]
-    links: tuple[tuple[str, str, str], ...]
-    """Per resolved item: (key, hover card id, ``id`` attribute of the back-link target of
-    the work's first citation or ""); ids are empty in the feed copy."""
-    for_feed: bool
-
-
 def anchor_id(key: str) -> str:
     """An id fragment for a key: safe characters kept, anything else spelled out."""
     return re.sub(r"[^A-Za-z0-9_.:-]", lambda m: f"_{ord(m.group()):x}", key)
@@ -215,7 +192,7 @@ def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> st
     state = state_of(env)
     token = tokens[idx]
     items: tuple[CiteItem, ...] = token.meta["items"]
-    resolved: list[tuple[CiteItem, CitableEntry | None]] = []
+    resolved: list[tuple[CiteItem, Entry | None]] = []
     links: list[tuple[str, str, str]] = []
     for item in items:
         entry = state.lookup_entry(item.key)
@@ -230,7 +207,7 @@ def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> st
     return PLACEHOLDER.format(len(state.citations) - 1)
 
 
-def _link_ids(state: RenderState, entry: CitableEntry) -> tuple[str, str, str]:
+def _link_ids(state: RenderState, entry: Entry) -> tuple[str, str, str]:
     if state.for_feed:
         return entry.key, "", ""
     card_id = state.next_id("cite-card")
@@ -284,7 +261,7 @@ def _citation_html(record: CitationRecord, style) -> str:
     return style.parenthetical(record.items, link, _unknown)
 
 
-def _cite_link(entry: CitableEntry, text: str, card_id: str, back_target: str, style,
+def _cite_link(entry: Entry, text: str, card_id: str, back_target: str, style,
                for_feed: bool) -> str:
     """A link to the reference, the hover card beside it, wrapped so CSS can pair them."""
     anchor = anchor_id(entry.key)

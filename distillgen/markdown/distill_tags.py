@@ -31,9 +31,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import _data_from_env
 
-from .citations import CiteItem
 from .html_blocks import _container, _pairs
 from .locations import recording_offsets
+from .records import CiteItem
 from .state import state_of
 
 _INLINE = re.compile(r"<(d-cite|d-footnote|d-math|d-code)\b([^>]*?)(?:/>|>(.*?)</\1\s*>)",

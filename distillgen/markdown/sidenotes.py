@@ -21,8 +21,6 @@ from .state import state_of
 
 NOTES_KEY = "dg_sidenotes"
 """env key: footnote id -> the note's block tokens."""
-REF_IDS_KEY = "note_ref_ids"
-"""RenderState.extra key: note number -> ids of its references in the body (back-link targets)."""
 
 
 def sidenotes_plugin(md: MarkdownIt) -> None:
@@ -154,7 +152,7 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
     ref_id = f"fnref-{number}" if sub == 0 else f"fnref-{number}-{sub}"
     notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
     if not state.in_sidenote and not state.for_feed:
-        state.extra.setdefault(REF_IDS_KEY, {}).setdefault(number, []).append(ref_id)
+        state.note_ref_ids.setdefault(number, []).append(ref_id)
     if state.in_sidenote or sub > 0 or state.for_feed:
         # A note referenced again, or from inside a note: a plain marker, no second copy.
         anchor = "" if state.in_sidenote or state.for_feed else f' id="{ref_id}"'
@@ -180,7 +178,7 @@ def render_appendix_notes(md: MarkdownIt, env) -> tuple[tuple[int, str], ...]:
     """(number, HTML) for every note, each ending in links back to its references."""
     state = state_of(env)
     notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
-    ref_ids: dict[int, list[str]] = state.extra.get(REF_IDS_KEY, {})
+    ref_ids = state.note_ref_ids
     rendered = []
     state.in_sidenote += 1
     state.in_appendix = True
