@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .config import SiteConfig
 from .errors import Diagnostic, SourceLocation, error, warning
 from .model import SourceFile
 from .text import decode_source
 
-if TYPE_CHECKING:
-    from .config import SiteConfig
 
 def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every ``*.md`` under the content folder, decoded, sorted by path.
