@@ -125,7 +125,7 @@ class ProgressBar:
 
 def output_flag_problem(root: Path, output: Path):
     """A ``bad-config`` diagnostic when ``--output`` names a folder the build may not
-    replace (the rule of :func:`distillgen.config.output_refusal`), else None. Settings that
+    replace (the rule of :func:`distillgen.output_rule.output_refusal`), else None. Settings that
     do not load are left for the build to report."""
     from .config import load_config
 

@@ -50,16 +50,17 @@ import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .bibliography.csl import find_style, is_style_file, style_names
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
+from .layout import ASSETS_DIR, CACHE_DIR, CONFIG_FILE, TEMPLATES_DIR
 from .names import is_web_url, suggest_name
-from .text import decode_source, describe_character, forbidden_character, location_in
+from .output_rule import READ_PATH_SETTINGS, output_refusal
+from .text import decode_source, describe_character, forbidden_character
+from .toml_positions import deep_nesting, key_positions, syntax_error
 
-CONFIG_FILE = "distillgen.toml"
-CACHE_DIR = ".distillgen-cache"
 CITATION_STYLES = ("numeric", "author-year")
 UNKNOWN_CITATION_POLICIES = ("error", "warn")
 
@@ -125,6 +126,14 @@ class SiteConfig:
         """Every site bibliography, in the order they are searched."""
         return [self.root / name for name in self.bibliography_files()]
 
+    def assets_path(self) -> Path:
+        """The site's own media and stylesheets, published beside the theme's."""
+        return self.root / ASSETS_DIR
+
+    def templates_path(self) -> Path:
+        """The site's own templates, which override the theme's of the same name."""
+        return self.root / TEMPLATES_DIR
+
     def macros_path(self) -> Path:
         return self.root / self.macros
 
@@ -133,7 +142,8 @@ class SiteConfig:
         return self.root / CACHE_DIR
 
     def output_refusal(self, output: Path) -> str | None:
-        """Why ``output`` may not be this site's output folder (see :func:`output_refusal`)."""
+        """Why ``output`` may not be this site's output folder (the rule of
+        :func:`distillgen.output_rule.output_refusal`)."""
         settings = {key: getattr(self, key) for key in ("content_dir", *READ_PATH_SETTINGS)}
         return output_refusal(self.root, output, settings)
 
@@ -348,7 +358,7 @@ def setting_location(root: Path, key: str) -> SourceLocation | None:
         text, _ = decode_source((Path(root) / CONFIG_FILE).read_bytes(), CONFIG_FILE)
     except OSError:
         return None
-    position = _key_positions(text).get(key) if text is not None else None
+    position = key_positions(text).get(key) if text is not None else None
     return SourceLocation(CONFIG_FILE, *position) if position else None
 
 
@@ -367,13 +377,13 @@ def _read_file(config_file: Path, values: dict[str, Any],
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        diagnostics.append(_syntax_error(text, str(exc)))
+        diagnostics.append(syntax_error(text, str(exc)))
         return
     except RecursionError:  # tomllib recurses once per nested array or inline table
         diagnostics.append(error("bad-config", "invalid TOML: arrays or tables nested too "
-                                 "deeply", _deep_nesting(text), "no setting needs nesting"))
+                                 "deeply", deep_nesting(text), "no setting needs nesting"))
         return
-    positions = _key_positions(text)
+    positions = key_positions(text)
     for key, value in table.items():
         line, column = positions.get(key, (1, 1))
         _accept(key, value, SourceLocation(CONFIG_FILE, line, column), values, where,
@@ -443,84 +453,6 @@ def _check_listed_paths(root: Path, values: dict,
             values[key] = checked[0] if isinstance(value, str) else checked
 
 
-THEME_DIR = Path(__file__).parent / "theme"
-ASSETS_DIR = "assets"
-TEMPLATES_DIR = "templates"
-READ_PATH_SETTINGS = ("bibliography", "csl", "macros")
-"""Settings naming a file the build reads: the output may not hold it, nor its folder.
-``bibliography`` may name several; ``csl`` names a file only when it is a path."""
-
-
-def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str | None:
-    """Why ``output`` may not be the output folder, or None: the one rule for
-    ``output_dir``, ``--output`` and the dev server.
-
-    The output folder is replaced wholesale on every build, so it may never be, contain or
-    lie inside a folder the build reads (content, assets, templates, the folder of the
-    bibliography and of every other file a setting names, the theme), nor be the cache, .git,
-    the site folder, a folder holding it, the home folder or the filesystem root. Paths are
-    compared as written and with links resolved. ``settings``: the path settings, relative
-    to ``root``. The message reads after the output's name: "`site` <message>".
-    """
-    root = Path(os.path.abspath(root))
-    out = Path(os.path.abspath(output))
-    real_out = Path(os.path.realpath(out))
-    if out.parent == out or real_out.parent == real_out:
-        return "is the filesystem root"
-    if _same(out, root):
-        return "is the site folder itself"
-    if _holds(out, root):
-        return "contains the site folder"
-    home = Path(os.path.expanduser("~"))
-    if home.parent != home and (_same(out, home) or _holds(out, home)):
-        return "is or contains your home folder"
-    folders = [
-        ("the content folder", settings.get("content_dir", "content")),
-        ("the assets folder", ASSETS_DIR),
-        ("the templates folder", TEMPLATES_DIR),
-        ("the cache folder", CACHE_DIR),
-        ("the git repository", ".git"),
-    ]
-    for key in READ_PATH_SETTINGS:
-        for written in _read_paths(key, settings.get(key)):
-            parent = PurePosixPath(os.path.normpath(written)).parent
-            if str(parent) not in ("", "."):
-                folders.append((f"the folder of `{key}`", str(parent)))
-            folders.append((f"`{key}`", written))
-    folders.append(("distillgen's theme", str(THEME_DIR)))
-    for what, relative in folders:
-        folder = root / relative
-        shown = relative if not Path(relative).is_absolute() else str(folder)
-        if _same(out, folder):
-            return f"is {what} ({shown}), which the build reads"
-        if _holds(folder, out):
-            return f"lies inside {what} ({shown}), which the build reads"
-        if _holds(out, folder):
-            return f"contains {what} ({shown}), which the build reads"
-    return None
-
-
-def _read_paths(key: str, value: Any) -> tuple[str, ...]:
-    """The files a read-path setting names: one or several bibliographies, a .csl file."""
-    if not value:
-        return ()
-    if key == "csl":
-            return (value,) if is_style_file(value) else ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _same(first: Path, second: Path) -> bool:
-    """The same folder, as written or once links are resolved."""
-    return (Path(os.path.normpath(first)) == Path(os.path.normpath(second))
-            or Path(os.path.realpath(first)) == Path(os.path.realpath(second)))
-
-
-def _holds(outer: Path, inner: Path) -> bool:
-    """``inner`` lies inside ``outer``, as written or once links are resolved."""
-    written = Path(os.path.normpath(outer)) in Path(os.path.normpath(inner)).parents
-    return written or Path(os.path.realpath(outer)) in Path(os.path.realpath(inner)).parents
-
-
 def _inside_root(root: Path, key: str, value: str) -> str:
     """The path relative to the root with forward slashes; refuses anything outside the root."""
     absolute = Path(os.path.normpath(root / value))
@@ -528,102 +460,3 @@ def _inside_root(root: Path, key: str, value: str) -> str:
         raise _BadValue(f"`{key}` points outside the site folder: {value!r}",
                         "use a path inside the site folder, relative to " + CONFIG_FILE)
     return absolute.relative_to(root).as_posix()
-
-
-def _deep_nesting(text: str, limit: int = 100) -> SourceLocation:
-    """Where brackets and braces (outside strings and comments) first nest ``limit`` deep."""
-    depth, index, quote = 0, 0, ""
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\" and quote == '"':
-                index += 1
-            elif char == quote or char == "\n":
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            index = text.find("\n", index)
-            if index < 0:
-                break
-        elif char in "[{":
-            depth += 1
-            if depth >= limit:
-                return location_in(text, index, CONFIG_FILE)
-        elif char in "]}":
-            depth -= 1
-        index += 1
-    return SourceLocation(CONFIG_FILE)
-
-
-_TOML_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
-
-
-def _syntax_error(text: str, message: str) -> Diagnostic:
-    """tomllib reports positions only inside its message: pull them out into a location."""
-    match = _TOML_POSITION.search(message)
-    problem = message[:match.start()] if match else message
-    if match and match.group(1):
-        line, column = int(match.group(1)), int(match.group(2))
-    else:
-        line, column = max(1, text.count("\n") + (not text.endswith("\n"))), 1
-    repeated = _repeated_key(text)
-    if problem.startswith("Cannot overwrite") and repeated:
-        problem, (line, column) = f"`{repeated[0]}` is set twice", repeated[1]
-    location = SourceLocation(CONFIG_FILE, line, column)
-    return error("bad-config", f"invalid TOML: {problem}", location,
-                 "see https://toml.io for the syntax; strings need double quotes")
-
-
-_TABLE_HEADER = re.compile(
-    r"\s*\[\[?\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))[^\],]*\]\]?\s*(?:#.*)?")
-_KEY_VALUE = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))\s*([.=])\s*")
-
-
-def _key_lines(text: str) -> list[tuple[str, int, int, bool]]:
-    """(key, line, value column, plain) for each top-level key and table header, in order.
-
-    tomllib keeps no positions, so the lines are found again in the text: keys before the
-    first table header, and the first name of every ``[table]`` header.
-    """
-    found: list[tuple[str, int, int, bool]] = []
-    top_level = True
-    in_multiline = False
-    for number, line in enumerate(text.split("\n"), start=1):
-        was_multiline = in_multiline
-        in_multiline ^= (line.count('"""') + line.count("'''")) % 2 == 1
-        if was_multiline:
-            continue
-        header = _TABLE_HEADER.fullmatch(line)
-        if header:
-            top_level = False
-            found.append((_first_group(header), number, 1, False))
-            continue
-        pair = _KEY_VALUE.match(line)
-        if top_level and pair:
-            found.append((_first_group(pair), number, pair.end(0) + 1, pair.group(4) == "="))
-    return found
-
-
-def _first_group(match: re.Match[str]) -> str:
-    return next(group for group in match.groups()[:3] if group is not None)
-
-
-def _key_positions(text: str) -> dict[str, tuple[int, int]]:
-    """Where each top-level key is first written."""
-    positions: dict[str, tuple[int, int]] = {}
-    for key, line, column, _plain in _key_lines(text):
-        positions.setdefault(key, (line, column))
-    return positions
-
-
-def _repeated_key(text: str) -> tuple[str, tuple[int, int]] | None:
-    """The first top-level ``key = value`` written twice, with the line of the second one."""
-    seen: set[str] = set()
-    for key, line, _column, plain in _key_lines(text):
-        if not plain:
-            continue
-        if key in seen:
-            return key, (line, 1)
-        seen.add(key)
-    return None
