@@ -19,6 +19,7 @@ HTML; escaping plain text for HTML is the caller's job.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -38,6 +39,11 @@ _HTML_TAGS = {ITALIC: ("<i>", "</i>"), BOLD: ("<b>", "</b>"),
               SMALL_CAPS: ('<span class="smallcaps">', "</span>"),
               SUPERSCRIPT: ("<sup>", "</sup>"), SUBSCRIPT: ("<sub>", "</sub>"),
               NO_CASE: ("", "")}
+
+TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"),
+                 ("`", "\u2018"), ("'", "\u2019"), ("~", "\u00a0"))
+"""What TeX's fonts make of dashes, quotes and ``~`` in text, longest first: for ``.bib``
+fields and for ``\\text{…}`` in formulas alike."""
 
 # Accent commands and the combining character each one adds to the following letter.
 _ACCENTS = {
@@ -128,7 +134,6 @@ _SUBSCRIPTS = dict(zip("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋�
 # Text without any of these characters decodes to itself (after whitespace folding).
 _NEEDS_DECODING = re.compile(r"[\\{}$~`']|--")
 _SPACES = re.compile(r"[ \t\r\n]+")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_DEPTH = 60
 
 
@@ -146,7 +151,7 @@ def latex_to_rich(source: str) -> str:
     """Like :func:`latex_to_text`, with formatting and case protection kept as marks."""
     if not source:
         return ""
-    text = _MARKS.sub("", _CONTROL_CHARS.sub("", source))
+    text = _MARKS.sub("", source)
     if _NEEDS_DECODING.search(text):
         text = _Decoder(text, protect=True).decode()
     text = _SPACES_AND_MARKS.sub(_one_space, _drop_empty_marks(text)).strip()
@@ -161,8 +166,6 @@ def strip_rich(text: str) -> str:
 def rich_to_html(text: str) -> str:
     """A rich string as escaped HTML: ``<i>``, ``<b>``, ``<sup>``, ``<sub>`` and
     ``<span class="smallcaps">``; every tag opened is closed, whatever the marks say."""
-    import html
-
     out: list[str] = []
     stack: list[str] = []
     start = 0
@@ -205,7 +208,7 @@ def decode_url(source: str) -> str:
 
     URLs are not run through :func:`latex_to_text`: ``--`` and ``~`` mean themselves there.
     """
-    text = _CONTROL_CHARS.sub("", source).strip()
+    text = source.strip()
     match = re.fullmatch(r"\\(?:url|href)\s*\{(.*?)\}.*", text, re.DOTALL)
     if match:
         text = match.group(1)
@@ -258,8 +261,7 @@ class _Decoder:
 
     def _ligature(self) -> str | None:
         """Dashes, TeX quotes and ``~``, as TeX's fonts render them."""
-        for written, shown in (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"),
-                               ("`", "‘"), ("'", "’"), ("~", "\u00a0")):
+        for written, shown in TEX_LIGATURES:
             if self.text.startswith(written, self.pos):
                 self.pos += len(written)
                 return shown

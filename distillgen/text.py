@@ -47,18 +47,26 @@ def forbidden_character_error(text: str, path: str) -> Diagnostic | None:
                  _CONTROL_HINT)
 
 
-def replace_forbidden_characters(text: str, path: str) -> tuple[str, Diagnostic | None]:
-    """``text`` with every forbidden character replaced by U+FFFD, and the located error
-    for the first one: for inputs read on after the error (a .bib file, so that its other
-    problems show too). The build still fails on the error."""
-    problem = forbidden_character_error(text, path)
-    if problem is None:
-        return text, None
-    return _FORBIDDEN_CHARACTERS.sub("\ufffd", text), problem
+def decode_leniently(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """Like :func:`decode_source`, for inputs read on after an error (a .bib file, so that
+    its other problems show too): bytes that are not UTF-8 and forbidden characters become
+    U+FFFD, and the first of each is a located error. The build still fails on the errors.
+    Line ends are left as they are (the BibTeX reader takes any)."""
+    problems = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(_undecodable(data, exc.start, path))
+        text = data.decode("utf-8", errors="replace")
+    forbidden = forbidden_character_error(text, path)
+    if forbidden is not None:
+        problems.append(forbidden)
+        text = _FORBIDDEN_CHARACTERS.sub("\ufffd", text)
+    return text, problems
 
 
 _FORBIDDEN_CHARACTERS = re.compile(
-    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 """Control characters (tab and line ends aside), surrogates and non-characters: HTML calls them
 parse errors and XML refuses most of them, so one in a title would break the site's feed."""
 _CONTROL_HINT = "delete it (editors often show it as nothing at all)"

@@ -16,6 +16,7 @@ from distillgen.bibliography import Bibliography, Entry, load_bibliography, pars
 from distillgen.bibliography.format import reference_html, reference_plain
 from distillgen.errors import Severity
 from distillgen.latex_text import decode_url, latex_to_text
+from distillgen.text import decode_source
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "bib"
@@ -540,6 +541,17 @@ def test_load_locates_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0].is_error
     assert (problems[0].location.line, problems[0].location.column) == (2, 14)
     assert "a" in bib.entries  # the rest of the file is still read
+
+
+def test_bytes_that_are_not_utf8_read_alike_in_a_bib_and_in_a_post(tmp_path: Path) -> None:
+    data = "@misc{a,\r\n  author = {M\u00fcller, Anna}\r\n}\r\n".encode("latin-1")
+    path = tmp_path / "latin1.bib"
+    path.write_bytes(data)
+    [from_bib] = [d for d in load_bibliography(path, "x.bib").diagnostics
+                  if d.code == "bad-encoding"]
+    _, [from_post] = decode_source(data, "x.bib")
+    assert from_bib == from_post
+    assert (from_bib.location.line, from_bib.location.column) == (2, 14)
 
 
 def test_load_missing_file_is_a_diagnostic(tmp_path: Path) -> None:

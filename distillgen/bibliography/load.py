@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping
 
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
-from ..text import replace_forbidden_characters
+from ..text import decode_leniently
 from .model import Bibliography, Entry
 from .parse import parse_bibliography
 from .raw import shown
@@ -96,33 +96,11 @@ def strings_of(bibliographies: Iterable[Bibliography]) -> Mapping[str, str]:
 
 
 def _parse_bytes(data: bytes, display_path: str) -> Bibliography:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        parsed = parse_bibliography(data.decode("utf-8", errors="replace"), display_path)
-        problem = _encoding_error(data, exc, display_path)
-        diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, problem)))
-        return Bibliography(display_path, parsed.entries, diagnostics, parsed.strings)
-    return _parse_refusing_forbidden_characters(text, display_path)
-
-
-def _parse_refusing_forbidden_characters(text: str, display_path: str) -> Bibliography:
-    """The one rule of :mod:`distillgen.text` for characters no page or feed may hold, as
-    for every other input: a located error (the rest of the file is still read)."""
-    text, forbidden = replace_forbidden_characters(text, display_path)
+    """The rules of :mod:`distillgen.text` for encodings and for characters no page or feed
+    may hold, as for every other input: located errors, and the rest of the file still read."""
+    text, problems = decode_leniently(data, display_path)
     parsed = parse_bibliography(text, display_path)
-    if forbidden is None:
+    if not problems:
         return parsed
-    diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, forbidden)))
+    diagnostics = tuple(sort_diagnostics((*parsed.diagnostics, *problems)))
     return Bibliography(display_path, parsed.entries, diagnostics, parsed.strings)
-
-
-def _encoding_error(data: bytes, exc: UnicodeDecodeError, display_path: str) -> Diagnostic:
-    before = data[:exc.start]
-    line_start = before.rfind(b"\n") + 1
-    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-    location = SourceLocation(display_path, before.count(b"\n") + 1, column)
-    return error(
-        "bad-encoding", f"byte 0x{data[exc.start]:02x} is not valid UTF-8", location,
-        "save the file as UTF-8 (it may be Latin-1 or Windows-1252)",
-    )
