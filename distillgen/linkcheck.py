@@ -17,11 +17,9 @@ from urllib.parse import unquote
 from .assemble import Site
 from .errors import Diagnostic, SourceLocation, warning
 from .markdown.links import EXTERNAL_URL_RE
+from .plan import Plan
 
 _ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
-
-Plan = Mapping[PurePosixPath, bytes | Path]
-
 
 def _ids_of(plan: Plan, page: PurePosixPath) -> set[str]:
     content = plan.get(page)
