@@ -11,6 +11,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import imagesize
+
 from .errors import Diagnostic, SourceLocation, warning
 from .model import AssetInfo
 
@@ -50,8 +52,6 @@ def special_file_warning(path: Path, root: Path) -> Diagnostic:
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:
-    import imagesize
-
     try:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):

@@ -26,6 +26,7 @@ from .markdown.appendix import render_appendix
 from .markdown.citations import resolve_citations
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.locations import BODY_LINES
 from .markdown.math.macros import Macro
 from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
@@ -166,7 +167,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         post_urls=context.post_urls,
         macros=context.macros,
     )
-    env = {"dg": state, "dg_body_lines": body_lines}
+    env = {"dg": state, BODY_LINES: body_lines}
     tokens = md.parse(post.body, env)
     render_previews(md, tokens, env)
     body_html = md.renderer.render(tokens, md.options, env)

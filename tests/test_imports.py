@@ -8,6 +8,8 @@ hiding one cannot make a cycle pass this test.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "distillgen"
@@ -103,3 +105,24 @@ def test_a_cycle_is_found_wherever_its_imports_stand() -> None:
               "def f():\n    from ..errors import y\n    from . import state\n")
     assert imported_modules("pkg.markdown.plugin", source, modules) == {
         "pkg.text", "pkg.errors", "pkg.markdown", "pkg.markdown.state"}
+
+
+def test_every_module_imports_first() -> None:
+    """Each module can be the first of the package to be imported: with every import at the
+    top, an order that only works from one entry point would show here."""
+    script = (
+        "import importlib, sys\n"
+        "failed = []\n"
+        "for name in sys.argv[1:]:\n"
+        "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'distillgen']:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as problem:\n"
+        "        failed.append(f'{name}: {problem!r}')\n"
+        "print('\\n'.join(failed))\n")
+    names = sorted(import_graph())
+    run = subprocess.run([sys.executable, "-c", script, *names], capture_output=True,
+                         text=True, cwd=PACKAGE.parent, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""

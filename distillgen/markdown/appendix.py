@@ -11,21 +11,14 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .locations import closing_index
+
 APPENDIX_KEY = "dg_appendix"
 """env key: the appendix's block tokens, in document order."""
 
 
 def appendix_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("dg_heading_attributes", "dg_appendix", move_to_appendix)
-
-
-def _close_of(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
 
 
 def move_to_appendix(state: StateCore) -> None:
@@ -46,7 +39,7 @@ def move_to_appendix(state: StateCore) -> None:
                 moved.extend(tokens[index:end])
                 index = end
                 continue
-            end = _close_of(tokens, index)
+            end = closing_index(tokens, index)
             if token.type == "dg_div_open":
                 moved.extend(tokens[index + 1:end])  # the div itself is only a marker
             else:

@@ -31,6 +31,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import _data_from_env
 
+from .appendix import APPENDIX_KEY
 from .html_blocks import _container, _pairs
 from .locations import recording_offsets
 from .records import CiteItem
@@ -85,8 +86,6 @@ def distill_tags_plugin(md: MarkdownIt) -> None:
 
 def warn_inline_tags(state: StateCore) -> None:
     """One ``distill-tag`` warning per converted inline tag, where it was written."""
-    from .appendix import APPENDIX_KEY
-
     notes = state.env.get("footnotes", {}).get("list", {})
     inner = [t for note in notes.values() for t in note.get("tokens") or []]
     blocks = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))

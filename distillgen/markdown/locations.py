@@ -25,6 +25,24 @@ LINE = "dg_line"
 """Token meta key: 0-based line in the Markdown body."""
 COLUMN = "dg_column"
 """Token meta key: 0-based column in that line."""
+BODY_LINES = "dg_body_lines"
+"""env key: the lines of the Markdown body as written, which locations refer to."""
+
+
+def source_lines(state: Any) -> list[str]:
+    """The body's lines as written: as the build passes them, else the parser's own source
+    (a state of markdown-it's core, block or inline parser)."""
+    return state.env.get(BODY_LINES) or state.src.split("\n")
+
+
+def closing_index(tokens: list[Token], index: int) -> int:
+    """Where the token that closes ``tokens[index]`` stands (the last token if none does)."""
+    level = 0
+    for position in range(index, len(tokens)):
+        level += tokens[position].nesting
+        if level == 0:
+            return position
+    return len(tokens) - 1
 
 
 def recording_offsets(rule: InlineRule) -> InlineRule:
@@ -60,7 +78,7 @@ def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
 
 def assign_lines(state: StateCore) -> None:
     """Core rule: give located inline tokens a body line and column from their offsets."""
-    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     newlines: dict[int, list[int]] = {}
     for token, parent in walk(state.tokens):
         if parent is None or not token.meta or OFFSET not in token.meta:

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 
 from .crossref import register_target
 from .fenced_divs import THEOREM_KINDS
+from .locations import closing_index
 from .state import RenderState, state_of
 from .targets import KIND_NAMES, Target
 
@@ -38,15 +39,6 @@ def _register(state: RenderState, env, kind: str, label: str, number: str, token
     target = Target(kind=kind, label=label, anchor=label, number=number, line=line)
     if register_target(state, target, state.location(token)):  # else a duplicate-label
         env.setdefault(RANGES_KEY, {})[label] = span
-
-
-def _close_of(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
 
 
 def number_targets(state: StateCore) -> None:
@@ -76,7 +68,7 @@ def number_targets(state: StateCore) -> None:
                           (index + 1, index + 1))
         elif token.type in ("figure_open", "dg_div_open") and ident.startswith("fig-") \
                 and (token.type == "figure_open" or token.meta.get("role") == "figure"):
-            close = _close_of(tokens, index)
+            close = closing_index(tokens, index)
             if figure_parent:
                 parent = figure_parent[-1]
                 letter = ascii_lowercase[parent[2][0] % 26]
@@ -93,7 +85,7 @@ def number_targets(state: StateCore) -> None:
         elif token.type == "table_open" and ident.startswith("tbl-"):
             counts["tbl"] += 1
             number = str(counts["tbl"])
-            close = _close_of(tokens, index)
+            close = closing_index(tokens, index)
             caption = next((i for i in range(index, close) if tokens[i].type ==
                             "dg_table_caption_open"), None)
             if caption is not None:
@@ -110,7 +102,7 @@ def number_targets(state: StateCore) -> None:
                            token.meta.get("name", ""))
             if ident:
                 _register(render_state, state.env, kind, ident, number, token,
-                          (index, _close_of(tokens, index)))
+                          (index, closing_index(tokens, index)))
         elif token.type == "dg_div_open" and token.meta.get("role") == "proof":
             _theorem_title(state, tokens, index, token.meta["word"], "",
                            token.meta.get("name", ""), proof=True)

@@ -8,6 +8,7 @@ margin, or folds it into the text on narrow screens) and in the appendix with ba
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
@@ -16,7 +17,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_inline
 
-from .locations import LINE, OFFSET, locate_children, replace_inline_rule
+from .locations import LINE, OFFSET, locate_children, replace_inline_rule, source_lines
 from .state import state_of
 
 NOTES_KEY = "dg_sidenotes"
@@ -64,7 +65,7 @@ def locate_inline_notes(state: StateCore) -> None:
     """Tokens inside ``^[…]`` were parsed from the note's text alone: place them in the file
     through the paragraph that holds the note."""
     notes = state.env.get("footnotes", {}).get("list", {})
-    body_lines = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     for block in state.tokens:
         if block.type != "inline" or not block.map:
             continue
@@ -134,8 +135,6 @@ def render_note_inline(md_renderer, tokens: list[Token], options, env) -> str:
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text, quote=False)
 
 

@@ -20,7 +20,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .locations import _line_and_column, _newline_offsets
+from .appendix import APPENDIX_KEY
+from .locations import _line_and_column, _newline_offsets, source_lines
 from .state import state_of
 
 MAX_PER_POST = 100
@@ -106,10 +107,8 @@ def unrendered_plugin(md: MarkdownIt) -> None:
 
 def check_unrendered(state: StateCore) -> None:
     """Report text that still looks like source."""
-    from .appendix import APPENDIX_KEY
-
     render_state = state_of(state.env)
-    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     reported: set[tuple[int, int]] = set()
     findings: list[tuple[int, int, str, str, str]] = []
     tokens = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))
