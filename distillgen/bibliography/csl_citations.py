@@ -14,7 +14,7 @@ from ..latex_text import BOLD, END, ITALIC, NO_CASE, SMALL_CAPS, SUBSCRIPT, SUPE
 from ..names import doi_url
 from .csl import CSL_NAMESPACE, CslStyle, parsed_style, punctuation_in_quote
 from .csl_json import csl_json, escape
-from .format import reference_html
+from .format import reference_html, year_suffix
 from .model import Entry
 
 _AND_OTHERS = re.compile(r"(?:,\s*)?(?:(?:&#38;|&amp;|&|and)\s*)?\ue01eothers")
@@ -142,8 +142,8 @@ class CslCitations:
         for keys in groups.values():
             if len(keys) > 1:
                 for index, key in enumerate(keys):
-                    self.suffixes[key] = _letters(index)
-                    self.source[self.ids[key]]["year_suffix"] = String(_letters(index))
+                    self.suffixes[key] = year_suffix(index)
+                    self.source[self.ids[key]]["year_suffix"] = String(year_suffix(index))
         if self.suffixes:
             self.cites.clear()
 
@@ -342,13 +342,3 @@ def _marks_to_html(text: str) -> str:
 
 def _plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def _letters(index: int) -> str:
-    """a, b, ..., z, aa, ab, ... (as CSL numbers year suffixes)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("a") + remainder) + letters
-    return letters

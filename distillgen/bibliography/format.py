@@ -24,7 +24,7 @@ from ..latex_text import rich_to_html, strip_rich
 from ..names import doi_url
 from .model import Entry
 
-__all__ = ["reference_html", "reference_plain"]
+__all__ = ["reference_html", "reference_plain", "year_suffix"]
 
 _IN_BOOKS = frozenset({"inbook", "bookinbook", "suppbook", "incollection", "inreference",
                        "suppcollection", "inproceedings", "conference", "chapter"})
@@ -183,3 +183,14 @@ def _publisher_line(entry: Entry) -> str:
     place = entry.field("location")
     line = f"{place}: {publisher}" if place else publisher
     return "" if strip_rich(line) == entry.venue else line
+
+
+def year_suffix(index: int) -> str:
+    """The letter told works of the same authors and year apart (2019a, 2019b): a, b, ...,
+    z, aa, ab, ... for the 0-based ``index``, as CSL numbers them."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from .csl import CslStyle, locale_for
 from .csl_citations import CslCitations
-from .format import reference_html, reference_plain
+from .format import reference_html, reference_plain, year_suffix
 from .model import Entry
 
 __all__ = ["CitedItem", "PostStyle", "post_style"]
@@ -97,7 +97,7 @@ class AuthorYearStyle(PostStyle):
         self.labels = {}
         for (_authors, year), members in groups.items():
             for index, entry in enumerate(members):
-                letter = _letters(index) if len(members) > 1 else ""
+                letter = year_suffix(index) if len(members) > 1 else ""
                 self.labels[entry.key] = year + (("-" if year == "n.d." else "") + letter
                                                  if letter else "")
 
@@ -204,12 +204,3 @@ def _rest(suffix: str) -> str:
 
 def _group(opening: str, inner: str, closing: str) -> str:
     return f'<span class="citation-group">{opening}{inner}{closing}</span>'
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("a") + remainder) + letters
-    return letters
