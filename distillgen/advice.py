@@ -16,25 +16,17 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import CONFIG_FILE, SiteConfig
+from .config import CONFIG_FILE, SiteConfig, setting_location
 from .errors import Diagnostic, SourceLocation, error, warning
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0"})
 
 
 def _setting(root: Path, key: str) -> tuple[bool, SourceLocation]:
-    """Whether ``key`` is written in distillgen.toml, and where: its line, else the file
+    """Whether ``key`` is written in distillgen.toml, and where: the key, else the file
     itself (where it would go, even when there is no file yet)."""
-    try:
-        text = (root / CONFIG_FILE).read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False, SourceLocation(CONFIG_FILE, 1, 1)
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
-    if match is None:
-        return False, SourceLocation(CONFIG_FILE, 1, 1)
-    line = text.count("\n", 0, match.start()) + 1
-    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-    return True, SourceLocation(CONFIG_FILE, line, column)
+    where = setting_location(root, key, at_value=False)
+    return (True, where) if where else (False, SourceLocation(CONFIG_FILE, 1, 1))
 
 
 def base_url_warning(config: SiteConfig, overridden: bool = False) -> list[Diagnostic]:

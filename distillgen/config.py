@@ -352,13 +352,14 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     return SiteConfig(root=root, **values)
 
 
-def setting_location(root: Path, key: str) -> SourceLocation | None:
-    """Where ``key`` is written in the site's distillgen.toml, or None."""
+def setting_location(root: Path, key: str, *, at_value: bool = True) -> SourceLocation | None:
+    """Where ``key`` is written in the site's distillgen.toml (its value, or the key itself),
+    or None: the one answer for every message about a setting."""
     try:
         text, _ = decode_source((Path(root) / CONFIG_FILE).read_bytes(), CONFIG_FILE)
     except OSError:
         return None
-    position = key_positions(text).get(key) if text is not None else None
+    position = key_positions(text, at_value=at_value).get(key) if text is not None else None
     return SourceLocation(CONFIG_FILE, *position) if position else None
 
 

@@ -61,13 +61,14 @@ _TABLE_HEADER = re.compile(
 _KEY_VALUE = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))\s*([.=])\s*")
 
 
-def _key_lines(text: str) -> list[tuple[str, int, int, bool]]:
-    """(key, line, value column, plain) for each top-level key and table header, in order.
+def _key_lines(text: str) -> list[tuple[str, int, int, int, bool]]:
+    """(key, line, key column, value column, plain) for each top-level key and table
+    header, in order.
 
     tomllib keeps no positions, so the lines are found again in the text: keys before the
     first table header, and the first name of every ``[table]`` header.
     """
-    found: list[tuple[str, int, int, bool]] = []
+    found: list[tuple[str, int, int, int, bool]] = []
     top_level = True
     in_multiline = False
     for number, line in enumerate(text.split("\n"), start=1):
@@ -78,11 +79,13 @@ def _key_lines(text: str) -> list[tuple[str, int, int, bool]]:
         header = _TABLE_HEADER.fullmatch(line)
         if header:
             top_level = False
-            found.append((_first_group(header), number, 1, False))
+            found.append((_first_group(header), number, 1, 1, False))
             continue
         pair = _KEY_VALUE.match(line)
         if top_level and pair:
-            found.append((_first_group(pair), number, pair.end(0) + 1, pair.group(4) == "="))
+            key_column = len(line) - len(line.lstrip()) + 1
+            found.append((_first_group(pair), number, key_column, pair.end(0) + 1,
+                          pair.group(4) == "="))
     return found
 
 
@@ -90,18 +93,19 @@ def _first_group(match: re.Match[str]) -> str:
     return next(group for group in match.groups()[:3] if group is not None)
 
 
-def key_positions(text: str) -> dict[str, tuple[int, int]]:
-    """Where each top-level key is first written."""
+def key_positions(text: str, *, at_value: bool = True) -> dict[str, tuple[int, int]]:
+    """Where each top-level key is first written: (line, column) of its value, or of the key
+    itself."""
     positions: dict[str, tuple[int, int]] = {}
-    for key, line, column, _plain in _key_lines(text):
-        positions.setdefault(key, (line, column))
+    for key, line, key_column, value_column, _plain in _key_lines(text):
+        positions.setdefault(key, (line, value_column if at_value else key_column))
     return positions
 
 
 def _repeated_key(text: str) -> tuple[str, tuple[int, int]] | None:
     """The first top-level ``key = value`` written twice, with the line of the second one."""
     seen: set[str] = set()
-    for key, line, _column, plain in _key_lines(text):
+    for key, line, _key_column, _value_column, plain in _key_lines(text):
         if not plain:
             continue
         if key in seen:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from distillgen.config import SiteConfig, load_config
+from distillgen.config import SiteConfig, load_config, setting_location
 from distillgen.errors import Diagnostic, DistillgenError
 
 
@@ -283,3 +283,17 @@ def test_the_csl_setting_is_part_of_the_fingerprint(tmp_path: Path) -> None:
     apa = load_config(tmp_path).fingerprint()
     write_config(tmp_path, 'csl = "ieee"\n')
     assert load_config(tmp_path).fingerprint() != apa
+
+
+def test_a_setting_is_located_at_its_value_or_at_its_key(tmp_path: Path) -> None:
+    """One answer for every message about a setting: the key's line, in the top-level table
+    only (``[extra]`` may hold a key of the same name)."""
+    (tmp_path / "distillgen.toml").write_text(
+        '\ufefftitle = "T"\n  base_url =  "http://localhost:8000/"\n'
+        '[extra]\nbibliography = "x.bib"\n', "utf-8")
+    at_value = setting_location(tmp_path, "base_url")
+    at_key = setting_location(tmp_path, "base_url", at_value=False)
+    assert at_value is not None and at_key is not None
+    assert (at_value.line, at_value.column) == (2, 15)
+    assert (at_key.line, at_key.column) == (2, 3)
+    assert setting_location(tmp_path, "bibliography") is None
