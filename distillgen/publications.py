@@ -37,6 +37,7 @@ from .errors import Diagnostic, SourceLocation, error, warning
 from .latex_text import decode_url, latex_to_text
 from .model import AssetInfo, AssetRef, Post
 from .names import doi_url, is_web_url
+from .text import LineIndex, decode_leniently
 
 LINK_FIELDS = (("pdf", "PDF"), ("doi", "DOI"), ("arxiv", "arXiv"), ("url", "URL"),
                ("html", "HTML"), ("code", "Code"), ("slides", "Slides"),
@@ -117,7 +118,7 @@ def load_publications(root: Path, content_dir: str, pages: Iterable[Post],
             continue
         bibliography = load_bibliography(file, display)
         diagnostics.extend(bibliography.diagnostics)
-        text = file.read_bytes().decode("utf-8", errors="replace")
+        text, _ = decode_leniently(file.read_bytes(), display)  # reported by the load
         builder = _ListBuilder(display, text, page, content_dir, assets_on_disk, site_author)
         found[page.source_path] = builder.build(bibliography.entries.values())
         diagnostics.extend(builder.diagnostics)
@@ -129,7 +130,7 @@ class _ListBuilder:
                  assets_on_disk: Mapping[str, AssetInfo], site_author: str):
         self.display = display
         self.text = text
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines = LineIndex(text, display)
         self.page = page
         self.content_dir = PurePosixPath(content_dir)
         self.assets_on_disk = assets_on_disk
@@ -208,8 +209,7 @@ class _ListBuilder:
     # -- the entry's source text
 
     def offset(self, location: SourceLocation) -> int:
-        line = min(max(location.line, 1), len(self.line_starts)) - 1
-        start = self.line_starts[line]
+        start = self.lines.line_start(location.line)
         at = self.text.find("@", start + max(location.column - 1, 0))
         return at if at >= 0 else start
 
@@ -223,8 +223,7 @@ class _ListBuilder:
             return entry.location
         start = self.offset(entry.location) + match.start() + (len(match.group())
                                                               - len(match.group().lstrip()))
-        line = self.text.count("\n", 0, start)
-        return SourceLocation(self.display, line + 1, start - self.line_starts[line] + 1)
+        return self.lines.location(start)
 
 
 def _output_path(source: PurePosixPath, content_dir: PurePosixPath) -> PurePosixPath:

@@ -34,7 +34,6 @@ attributes relied on, so an upgrade that changes them fails a test instead of a 
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
-from ..text import normalise_newlines
+from ..text import LineIndex, normalise_newlines
 from .fields import build_entries
 from .model import Bibliography
 from .raw import ESCAPED_CLOSE, ESCAPED_OPEN, RawEntry, shown
@@ -67,28 +66,13 @@ _COMMANDS = ("string", "preamble", "comment")
 _PYBTEX_LOCK = threading.Lock()
 
 
-class _Lines:
-    """Offset -> (line, column) in the file, both 1-based."""
-
-    def __init__(self, path: str, text: str):
-        self.path = path
-        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
-
-    def location(self, offset: int) -> SourceLocation:
-        index = bisect.bisect_right(self.starts, offset) - 1
-        return SourceLocation(self.path, index + 1, offset - self.starts[index] + 1)
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset)
-
-
 @dataclass
 class _FileParse:
     """Mutable state of one parse; :func:`parse_bibliography` returns its frozen result."""
 
     path: str
     text: str
-    lines: _Lines
+    lines: LineIndex
     parser: Parser = field(default_factory=lambda: Parser(person_fields=()))
     raw: dict[str, RawEntry] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
@@ -102,7 +86,7 @@ class _FileParse:
 def parse_bibliography(text: str, path: str) -> Bibliography:
     """Parse ``.bib`` text; ``path`` only names the file in locations. Never raises on input."""
     text = normalise_newlines(text.lstrip("\ufeff"))
-    state = _FileParse(path, text, _Lines(path, text))
+    state = _FileParse(path, text, LineIndex(text, path))
     body_start = _front_matter_end(text)
     scanned = _hide_comments(text, body_start)
     starts = [match.start(1) for match in _ENTRY_START.finditer(scanned)]
