@@ -15,6 +15,7 @@ import imagesize
 
 from .errors import Diagnostic, SourceLocation, warning
 from .model import AssetInfo
+from .text import shown_file_name
 
 MEDIA_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff",
@@ -47,7 +48,7 @@ def is_regular_file(path: Path) -> bool:
 def special_file_warning(path: Path, root: Path) -> Diagnostic:
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     return warning("special-file", "skipped: not a regular file (a FIFO, socket or device)",
-                   SourceLocation(os.fsencode(shown).decode("utf-8", "backslashreplace")),
+                   SourceLocation(shown_file_name(shown)),
                    "only regular files are published; delete it or move it out of the site")
 
 

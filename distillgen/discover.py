@@ -6,14 +6,13 @@ leads nowhere or out of the site, a file name that is not UTF-8 are located diag
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from .config import SiteConfig
 from .errors import Diagnostic, SourceLocation, error, warning
 from .model import SourceFile
-from .text import decode_source
+from .text import decode_source, shown_file_name
 
 
 def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
@@ -82,7 +81,7 @@ def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) ->
                 else:
                     diagnostics.append(error(
                         "bad-encoding", "the file name is not UTF-8, so no web address can "
-                        "name it", SourceLocation(_shown_name(where.path)),
+                        "name it", SourceLocation(shown_file_name(where.path)),
                         "rename the file (and its folders) using UTF-8"))
 
 
@@ -95,9 +94,6 @@ def _is_utf8_name(name: str) -> bool:
     return True
 
 
-def _shown_name(name: str) -> str:
-    """A file name with its undecodable bytes spelled as ``\\xe9``, fit to print."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:

@@ -8,6 +8,7 @@ character refused in one place is refused everywhere.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import unicodedata
 
@@ -83,6 +84,11 @@ def describe_character(char: str) -> str:
     """``the control character U+0007``, as a message names a character it cannot show."""
     kind = "control character" if unicodedata.category(char) == "Cc" else "character"
     return f"the {kind} U+{ord(char):04X}"
+
+
+def shown_file_name(name: str) -> str:
+    """A file name fit to print in a message: bytes that are not UTF-8 spelled ``\\xe9``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def normalise_newlines(text: str) -> str:
