@@ -12,9 +12,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .locations import closing_index
-
-APPENDIX_KEY = "dg_appendix"
-"""env key: the appendix's block tokens, in document order."""
+from .state import state_of
 
 
 def appendix_plugin(md: MarkdownIt) -> None:
@@ -50,12 +48,12 @@ def move_to_appendix(state: StateCore) -> None:
         index += 1
     if moved:
         state.tokens = body
-        state.env[APPENDIX_KEY] = moved
+        state_of(state.env).appendix_tokens = moved
 
 
 def render_appendix(md: MarkdownIt, env) -> str:
     """The appendix blocks' HTML ("" when there are none)."""
-    tokens = env.get(APPENDIX_KEY)
+    tokens = state_of(env).appendix_tokens
     if not tokens:
         return ""
     return md.renderer.render(tokens, md.options, env)

@@ -31,7 +31,6 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import _data_from_env
 
-from .appendix import APPENDIX_KEY
 from .html_blocks import _container, _pairs
 from .locations import recording_offsets
 from .records import CiteItem
@@ -88,7 +87,7 @@ def warn_inline_tags(state: StateCore) -> None:
     """One ``distill-tag`` warning per converted inline tag, where it was written."""
     notes = state.env.get("footnotes", {}).get("list", {})
     inner = [t for note in notes.values() for t in note.get("tokens") or []]
-    blocks = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))
+    blocks = list(state.tokens) + state_of(state.env).appendix_tokens
     children = [child for token in blocks for child in token.children or []]
     for child in [*children, *inner]:
         tag = (child.meta or {}).get("distill_tag")

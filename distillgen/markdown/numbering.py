@@ -25,9 +25,6 @@ from .locations import closing_index
 from .state import RenderState, state_of
 from .targets import KIND_NAMES, Target
 
-RANGES_KEY = "dg_target_ranges"
-"""env key: label -> (first token index, last token index) of what its preview shows."""
-
 
 def numbering_plugin(md: MarkdownIt) -> None:
     md.core.ruler.push("dg_number_targets", number_targets)
@@ -38,7 +35,7 @@ def _register(state: RenderState, env, kind: str, label: str, number: str, token
     line = (token.map[0] if token.map else 0) + state.line_offset + 1
     target = Target(kind=kind, label=label, anchor=label, number=number, line=line)
     if register_target(state, target, state.location(token)):  # else a duplicate-label
-        env.setdefault(RANGES_KEY, {})[label] = span
+        state.target_ranges[label] = span
 
 
 def number_targets(state: StateCore) -> None:
@@ -160,7 +157,7 @@ def render_previews(md: MarkdownIt, tokens: list[Token], env) -> None:
     card), citations by author and year (their numbers are not known yet), without element
     ids (the page already has them); whatever the pass records is undone."""
     state = state_of(env)
-    ranges = env.get(RANGES_KEY, {})
+    ranges = state.target_ranges
     if not ranges:
         return
     saved = (dict(state.cited), set(state.cite_anchors), state.ids_used, len(state.diagnostics),

@@ -20,9 +20,6 @@ from mdit_py_plugins.footnote.index import footnote_inline
 from .locations import LINE, OFFSET, locate_children, replace_inline_rule, source_lines
 from .state import state_of
 
-NOTES_KEY = "dg_sidenotes"
-"""env key: footnote id -> the note's block tokens."""
-
 
 def sidenotes_plugin(md: MarkdownIt) -> None:
     """Footnote syntax with sidenote rendering."""
@@ -33,8 +30,6 @@ def sidenotes_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("footnote_ref", render_note_reference)
 
 
-DEFINITIONS_KEY = "dg_note_definitions"
-"""env key: note label -> 0-based body line of its definition."""
 
 
 def remember_definitions(state: StateCore) -> None:
@@ -42,14 +37,14 @@ def remember_definitions(state: StateCore) -> None:
     lines = {token.meta["label"]: token.map[0] for token in state.tokens
              if token.type == "footnote_reference_open" and token.map}
     if lines:
-        state.env[DEFINITIONS_KEY] = lines
+        state_of(state.env).note_definition_lines = lines
 
 
 def report_unused_definitions(state: StateCore) -> None:
     """A definition nothing refers to would vanish from the page: say so."""
     refs = state.env.get("footnotes", {}).get("refs", {})
-    lines = state.env.get(DEFINITIONS_KEY, {})
     render_state = state_of(state.env)
+    lines = render_state.note_definition_lines
     for key, number in refs.items():
         label = key[1:]
         if number == -1 and label in lines:
@@ -113,7 +108,7 @@ def collect_notes(state: StateCore) -> None:
         elif not in_block:
             body.append(token)
     state.tokens = body
-    state.env[NOTES_KEY] = notes
+    state_of(state.env).notes = notes
     report_unused_definitions(state)
 
 
@@ -149,7 +144,7 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
     number = note_number(token)
     sub = token.meta.get("subId", 0)
     ref_id = f"fnref-{number}" if sub == 0 else f"fnref-{number}-{sub}"
-    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
+    notes = state.notes
     if not state.in_sidenote and not state.for_feed:
         state.note_ref_ids.setdefault(number, []).append(ref_id)
     if state.in_sidenote or sub > 0 or state.for_feed:
@@ -176,7 +171,7 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
 def render_appendix_notes(md: MarkdownIt, env) -> tuple[tuple[int, str], ...]:
     """(number, HTML) for every note, each ending in links back to its references."""
     state = state_of(env)
-    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
+    notes = state.notes
     ref_ids = state.note_ref_ids
     rendered = []
     state.in_sidenote += 1

@@ -86,6 +86,14 @@ class RenderState:
     """Unknown references already reported (a note renders twice)."""
     render_depth: int = 0
     """Nesting of render calls: placeholders are resolved when the outermost one ends."""
+    notes: dict[int, list[Token]] = field(default_factory=dict)
+    """Footnote id -> the note's block tokens, taken out of the body to render as sidenotes."""
+    note_definition_lines: dict[str, int] = field(default_factory=dict)
+    """Note label -> 0-based body line of its ``[^label]:`` definition."""
+    appendix_tokens: list[Token] = field(default_factory=list)
+    """The blocks moved to the appendix, in document order."""
+    target_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Target label -> (first, last) token index of what its preview shows."""
     note_ref_ids: dict[int, list[str]] = field(default_factory=dict)
     """Note number -> ids of its references in the body (the appendix links back to them)."""
     preview_image: PurePosixPath | None = None

@@ -20,7 +20,6 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .appendix import APPENDIX_KEY
 from .locations import _line_and_column, _newline_offsets, source_lines
 from .state import state_of
 
@@ -111,7 +110,7 @@ def check_unrendered(state: StateCore) -> None:
     body_lines = source_lines(state)
     reported: set[tuple[int, int]] = set()
     findings: list[tuple[int, int, str, str, str]] = []
-    tokens = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))
+    tokens = list(state.tokens) + state_of(state.env).appendix_tokens
     for token in tokens:
         if token.type == "inline":
             _scan_inline(token, body_lines, findings)
