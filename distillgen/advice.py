@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from .config import CONFIG_FILE, SiteConfig, setting_location
 from .errors import Diagnostic, SourceLocation, error, warning
+from .text import decode_leniently
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0"})
 
@@ -84,7 +85,7 @@ def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[D
         if other in config.bibliography_files():
             continue
         try:
-            texts[other] = (config.root / other).read_text("utf-8", errors="replace")
+            texts[other] = decode_leniently((config.root / other).read_bytes(), other)[0]
         except OSError:
             continue
     hints: dict[str, str | None] = {}

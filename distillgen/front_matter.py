@@ -1,4 +1,4 @@
-"""Front matter: split it from the body and validate it, keeping every value's position.
+"""Front matter: every field read from its YAML node tree and validated, each value located.
 
 Nothing an author writes may end in a traceback: every problem is a Diagnostic located at
 ``path:line:col`` in the whole file (front matter counted, lines and columns 1-based).
