@@ -3,9 +3,8 @@
 BibTeX and biblatex name the same things differently, and real files mix both: the venue
 is ``journal`` or ``journaltitle``, the place ``address`` or ``location``, the date ``year``
 and ``month`` or ``date`` (which may be a range, ``1984/1986``). Fields are read under
-either name and kept under biblatex's. Entries inherit missing fields from the entry their
-``crossref`` names, with biblatex's rules (a collection's ``title`` becomes the
-``booktitle`` of a chapter in it), and from the ``@xdata`` entries their ``xdata`` names.
+either name and kept under biblatex's. Fields inherited through ``crossref`` and ``xdata``
+are filled in first (:mod:`.inheritance`).
 
 Links are checked here: only http(s) URLs are kept (anything else is a warning), several
 URLs in one field (as Mendeley writes them) give the first, and a DOI must look like one.
@@ -23,6 +22,7 @@ from pybtex.database import Person
 from ..errors import Diagnostic, warning
 from ..latex_text import END, NO_CASE, decode_url, latex_to_rich, latex_to_text, strip_rich
 from ..names import DOI_PATTERN, bare_doi, is_web_url
+from .inheritance import BOOKS, inherited_fields
 from .model import DatePart, Entry, EntryDate, Name, join_name_parts
 from .raw import ESCAPED_CLOSE, ESCAPED_OPEN, RawEntry, shown
 
@@ -51,18 +51,6 @@ _EPRINTS = {
                     re.compile(r"[\w-]+")),
 }
 """eprinttype -> (name, link pattern, what an identifier looks like: others get no link)."""
-_NOT_INHERITED = frozenset({
-    "ids", "crossref", "xref", "xdata", "entryset", "entrysubtype", "execute", "label",
-    "options", "presort", "related", "relatedoptions", "relatedstring", "relatedtype",
-    "shorthand", "shorthandintro", "sortkey",
-})
-_TITLES = ("title", "subtitle", "titleaddon", "shorttitle", "sorttitle", "indextitle",
-           "indexsorttitle")
-_BOOKS = frozenset({"book", "mvbook", "collection", "mvcollection", "reference",
-                    "mvreference", "proceedings", "mvproceedings", "inbook"})
-_IN_BOOKS = frozenset({"inbook", "bookinbook", "suppbook", "incollection", "inreference",
-                       "suppcollection", "inproceedings", "conference", "chapter"})
-_MULTIVOLUME = frozenset({"mvbook", "mvcollection", "mvreference", "mvproceedings"})
 _TYPE_ALIASES = {
     "book_section": "incollection", "web_page": "online", "generic": "misc",
     "conference_proceedings": "inproceedings", "journal_article": "article",
@@ -86,7 +74,7 @@ def build_entries(raw: Mapping[str, RawEntry], report: Callable[[Diagnostic], No
     entries = {}
     index = {key.lower(): entry for key, entry in raw.items()}
     for key, entry in raw.items():
-        fields, parent = _inherited_fields(entry, index, report)
+        fields, parent = inherited_fields(entry, index, report)
         built = _EntryBuilder(entry, fields, parent, report).build()
         for problem in pybtex_reports:
             report(warning("bad-bib-name",
@@ -96,78 +84,6 @@ def build_entries(raw: Mapping[str, RawEntry], report: Callable[[Diagnostic], No
         pybtex_reports.clear()
         entries[key] = built
     return entries
-
-
-# ---------------------------------------------------------------------------------------
-# Inheritance
-
-
-def _inherited_fields(entry: RawEntry, index: Mapping[str, RawEntry],
-                      report: Callable[[Diagnostic], None]) -> tuple[dict[str, str], str]:
-    """The entry's fields, plus those it inherits; and the key it inherits from."""
-    fields = dict(entry.fields)
-    parent_key = ""
-    for name in ("xdata", "crossref"):
-        for written in filter(None, (part.strip() for part in
-                                     entry.fields.get(name, "").split(","))):
-            parent = index.get(written.lower())
-            if parent is None:
-                report(warning(
-                    "missing-crossref",
-                    f"entry `{shown(entry.key)}` takes fields from `{shown(written)}` "
-                    f"({name}), which is not in this file",
-                    entry.field_location(name),
-                    "add that entry to the same .bib, or copy the fields it should "
-                    "provide (booktitle, editor, publisher...) into this one",
-                ))
-                continue
-            parent_key = parent_key or parent.key
-            chain = _ancestry(parent, index)
-            for ancestor in chain:
-                _inherit(fields, entry.entry_type, ancestor, name == "xdata")
-    return fields, parent_key
-
-
-def _ancestry(parent: RawEntry, index: Mapping[str, RawEntry]) -> list[RawEntry]:
-    """The parent, then its own parents (crossref chains), each once."""
-    chain: list[RawEntry] = []
-    current: RawEntry | None = parent
-    while current is not None and current not in chain and len(chain) < 8:
-        chain.append(current)
-        next_key = current.fields.get("crossref", "").strip().lower()
-        current = index.get(next_key) if next_key else None
-    return chain
-
-
-def _inherit(fields: dict[str, str], child_type: str, parent: RawEntry, same_names: bool
-             ) -> None:
-    """biblatex's default inheritance: same-named fields the child lacks, except the
-    identifying ones; a book's title becomes its chapter's booktitle, a periodical's the
-    journal title, a multi-volume work's the volume's main title."""
-    mapped: dict[str, str] = {}
-    if not same_names:
-        prefix = ""
-        if parent.entry_type in _MULTIVOLUME and child_type not in _IN_BOOKS:
-            prefix = "main"
-        elif parent.entry_type in _BOOKS and child_type in _IN_BOOKS:
-            prefix = "book"
-            if "author" in parent.fields:
-                mapped["author"] = "bookauthor"
-        elif parent.entry_type == "periodical":
-            prefix = "journal"
-        if prefix:
-            mapped.update({"title": f"{prefix}title", "subtitle": f"{prefix}subtitle",
-                           "titleaddon": f"{prefix}titleaddon"})
-    for name, value in parent.fields.items():
-        if name in _NOT_INHERITED:
-            continue
-        if name in mapped:
-            fields.setdefault(mapped[name], value)
-            if name != "author":
-                continue
-        if name in _TITLES and not same_names:
-            continue
-        fields.setdefault(name, value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,7 +228,7 @@ class _EntryBuilder:
         for name in ("journaltitle", "booktitle"):
             if kept.get(name):
                 return kept[name]
-        if kind not in _BOOKS and institution:
+        if kind not in BOOKS and institution:
             return institution
         if _trim(howpublished):
             return _trim(howpublished)
