@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -65,19 +65,22 @@ def _markdown(smart_punctuation: bool = True) -> MarkdownIt:
     return make_markdown(smart_punctuation=smart_punctuation)
 
 
-def lookup_for(post: Post, context: RenderContext):
+EntryLookup = Callable[[str], Entry | None]
+
+
+def lookup_for(post: Post, context: RenderContext) -> EntryLookup:
     """The entry lookup for a post: its own .bib files first, in order, then the site's."""
     return _lookup(post, context)[0]
 
 
-def _lookup(post: Post, context: RenderContext):
+def _lookup(post: Post, context: RenderContext) -> tuple[EntryLookup, Callable[[], list[str]]]:
     tables = [context.post_entries.get(path, {}) for path in local_bib_paths(post)]
     tables = [table for table in tables if table]
     if not tables:
         return context.entries.get, lambda: list(context.entries)
     tables.append(context.entries)
 
-    def lookup(key: str):
+    def lookup(key: str) -> Entry | None:
         for table in tables:
             entry = table.get(key)
             if entry is not None:

@@ -1,6 +1,7 @@
 """One post's citations and reference list in a CSL style, through citeproc-py, and what
 citeproc-py does not do, done around it: year suffixes (2019a), in-text forms ("Smith
 (2019)"), ``[-@key]`` without the author, links to the entries, URLs and DOIs as links.
+citeproc-py is imported when a post first uses a style (see :mod:`.csl`).
 """
 
 from __future__ import annotations
