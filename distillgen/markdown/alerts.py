@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
 from .attributes import Attributes
-from .fenced_divs import CALLOUT_TITLES, _classify
+from .fenced_divs import CALLOUT_TITLES, classify_div
 from .locations import closing_index
 
 _MARKER = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.IGNORECASE)
@@ -43,5 +43,5 @@ def alerts(state: StateCore) -> None:
                 inline.map = [inline.map[0] + 1, inline.map[1]]
         else:
             del tokens[index + 1:index + 4]
-        _classify(state, tokens, index, token.meta["attributes"])
+        classify_div(state, tokens, index, token.meta["attributes"])
         token.meta["role"] = "callout"

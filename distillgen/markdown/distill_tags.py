@@ -31,7 +31,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import _data_from_env
 
-from .html_blocks import _container, _pairs
+from .html_blocks import html_pairs, open_container
 from .locations import recording_offsets
 from .records import CiteItem
 from .state import state_of
@@ -287,13 +287,13 @@ def distill_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         _warn(state.env, tag, token)
         state.line = close_line + 1
         return True
-    pair = _pairs(state).get(begin)
+    pair = html_pairs(state).get(begin)
     if pair is None:
         return False
     _warn(state.env, tag, None, start_line)
     if tag == "d-article":
         first = len(state.tokens)
-        _container(state, start_line, close_line, begin + match.end(), pair, "div")
+        open_container(state, start_line, close_line, begin + match.end(), pair, "div")
         del state.tokens[first]  # the tags themselves go
         state.tokens.pop()
         return True
@@ -302,13 +302,13 @@ def distill_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         opening.meta = {"appendix": True, "role": "div", "attributes": None}
         opening.map = [start_line, close_line + 1]
         first = len(state.tokens)
-        _container(state, start_line, close_line, begin + match.end(), pair, "div")
+        open_container(state, start_line, close_line, begin + match.end(), pair, "div")
         del state.tokens[first]
         state.tokens.pop()
         state.push("dg_div_close", "div", -1)
         return True
     first = len(state.tokens)
-    _container(state, start_line, close_line, begin + match.end(), pair, "figure")
+    open_container(state, start_line, close_line, begin + match.end(), pair, "figure")
     figure_open, figure_close = state.tokens[first], state.tokens[-1]
     figure_open.content = "<figure" + figure_open.content[len("<d-figure"):]
     figure_close.content = "</figure>\n"

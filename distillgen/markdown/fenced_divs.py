@@ -211,11 +211,11 @@ def classify_divs(state: StateCore) -> None:
         if not _visible_in_html(attributes):
             del tokens[index:closing_index(tokens, index) + 1]
             continue
-        _classify(state, tokens, index, attributes)
+        classify_div(state, tokens, index, attributes)
         index += 1
 
 
-def _classify(state: StateCore, tokens: list[Token], index: int,
+def classify_div(state: StateCore, tokens: list[Token], index: int,
               attributes: Attributes) -> None:
     token = tokens[index]
     token.meta["classified"] = True

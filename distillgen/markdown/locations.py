@@ -86,8 +86,8 @@ def assign_lines(state: StateCore) -> None:
         if not parent.map:
             continue
         if id(parent) not in newlines:
-            newlines[id(parent)] = _newline_offsets(parent.content)
-        line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
+            newlines[id(parent)] = newline_offsets(parent.content)
+        line, column = line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
                                         newlines[id(parent)])
         token.meta[LINE] = line
         token.meta[COLUMN] = column
@@ -96,16 +96,16 @@ def assign_lines(state: StateCore) -> None:
 def locate_children(parent: Token, tokens: list[Token], body_lines: list[str]) -> None:
     """Give located tokens that belong to ``parent``'s text (but are not its children, such
     as the inside of an inline note) a line and column."""
-    newlines = _newline_offsets(parent.content)
+    newlines = newline_offsets(parent.content)
     for token in tokens:
         if token.meta and OFFSET in token.meta and LINE not in token.meta:
-            line, column = _line_and_column(parent, token.meta[OFFSET], body_lines,
+            line, column = line_and_column(parent, token.meta[OFFSET], body_lines,
                                             token.markup, newlines)
             token.meta[LINE] = line
             token.meta[COLUMN] = column
 
 
-def _newline_offsets(text: str) -> list[int]:
+def newline_offsets(text: str) -> list[int]:
     """Where ``text`` breaks lines (str.find runs in C; a loop over characters would not)."""
     offsets = []
     found = text.find("\n")
@@ -115,7 +115,7 @@ def _newline_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
+def line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
                      newlines: list[int]) -> tuple[int, int]:
     """``newlines``: where the parent's content has its line breaks, found once per parent so
     that a paragraph with many located tokens costs linear time, not quadratic."""
