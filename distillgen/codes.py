@@ -239,6 +239,12 @@ _ALL = (
         Write `\\@` for a literal at-sign. With unknown_citation = "warn" in
         distillgen.toml an unknown key is a warning instead.
         """),
+    _code("comma-between-citations", "warning",
+          "the works in a bracketed citation are separated by commas", """
+        In `[@a, @b]` pandoc reads a citation of `a` whose suffix holds an in-text citation
+        of `b`, which is rarely what was meant. distillgen cites both, as `[@a; @b]`, and
+        warns; write the semicolon. A comma after a key starts its locator: `[@a, p. 33]`.
+        """),
     _code("missing-bibliography", "error",
           "a bibliography file named in front matter is absent", """
         The path in `bibliography:` is relative to the Markdown file.

@@ -72,18 +72,39 @@ def parse_bracketed_citation(state: StateInline, silent: bool) -> bool:
     if "@" not in inner:
         return False
     items = []
+    comma_separated = False
     for part in inner.split(";"):
-        match = _ITEM_RE.match(part.strip())
-        if match is None or "@" in match["suffix"]:
+        found = _items_of(part)
+        if found is None:
             return False
-        items.append(_prose_item(match))
+        comma_separated = comma_separated or len(found) > 1
+        items += found
     if not silent:
         token = state.push(reference_token_type(items), "", 0)
-        token.meta = {"items": tuple(items), "mode": "paren"}
+        token.meta = {"items": tuple(items), "mode": "paren",
+                      "comma_separated": comma_separated}
         token.content = src[start:end + 1]
         token.markup = src[start:end + 1]
     state.pos = end + 1
     return True
+
+
+def _items_of(part: str) -> list[CiteItem] | None:
+    """The work cited by one ``;``-separated part, or None when it is not a citation.
+
+    ``[@a, @b]`` means ``[@a; @b]`` (pandoc would read a citation of ``a`` whose suffix holds
+    an in-text citation of ``b``): each comma-separated key is cited, and the renderer warns.
+    """
+    match = _ITEM_RE.match(part.strip())
+    if match is None:
+        return None
+    if "@" not in match["suffix"]:
+        return [_prose_item(match)]
+    pieces = [_ITEM_RE.match(piece.strip()) for piece in part.split(",")]
+    if any(piece is None or "@" in piece["suffix"] or piece["suffix"].strip()
+           for piece in pieces[:-1]) or pieces[-1] is None or "@" in pieces[-1]["suffix"]:
+        return None
+    return [_prose_item(piece) for piece in pieces if piece is not None]
 
 
 def _closing_bracket(src: str, pos: int, limit: int) -> int | None:
@@ -192,6 +213,11 @@ def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> st
     state = state_of(env)
     token = tokens[idx]
     items: tuple[CiteItem, ...] = token.meta["items"]
+    if token.meta.get("comma_separated"):
+        state.report("comma-between-citations",
+                     "citations in brackets are separated by `;`, not `,`", token,
+                     hint=f"write `[{'; '.join('@' + item.key for item in items)}]`",
+                     warning=True)
     resolved: list[tuple[CiteItem, Entry | None]] = []
     links: list[tuple[str, str, str]] = []
     for item in items:
