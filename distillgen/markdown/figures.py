@@ -12,19 +12,15 @@ import html
 import posixpath
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
-from ..model import AssetInfo, AssetRef
-from ..names import url_path
-from .links import EXTERNAL_URL_RE
 from .locations import replace_inline_rule
-from .state import RenderState, state_of
+from .paths import resolve_local_file
+from .state import state_of
 
 LAYOUT_CLASSES = frozenset({
     "l-body", "l-body-outset", "l-page", "l-page-outset", "l-screen", "l-screen-inset",
@@ -158,48 +154,3 @@ def video_element(attrs: dict[str, str], alt: str) -> str:
             f'<source src="{html.escape(src)}" type="{kind}">'
             f'<a href="{html.escape(src)}">{html.escape(alt or "Download the video")}</a>'
             "</video>")
-
-
-def resolve_local_file(state: RenderState, src: str, token: Token | None
-                       ) -> tuple[str, AssetInfo, PurePosixPath] | None:
-    """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
-
-    Returns None for external URLs and for files that are missing or outside the site (both
-    reported as located errors).
-    """
-    if not src or src.startswith("#") or EXTERNAL_URL_RE.match(src):
-        return None
-    path_part = re.split(r"[?#]", src, maxsplit=1)[0]
-    relative = unquote(path_part)
-    if relative.startswith("/"):
-        joined = posixpath.normpath(relative.lstrip("/"))
-    else:
-        joined = posixpath.normpath(posixpath.join(str(state.source_dir), relative))
-    if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
-        state.report("outside-site", f"`{src}` points outside the site folder", token,
-                     hint="keep images inside the site, e.g. under assets/")
-        return None
-    state.files_looked_up.add(joined)
-    info = state.assets_on_disk.get(joined)
-    if info is None:
-        suggestion = state.suggest("file", joined, state.assets_on_disk.keys)
-        hint = f"did you mean `{suggestion}`?" if suggestion else \
-            "paths are relative to the Markdown file"
-        state.report("missing-asset", f"file not found: `{src}` (looked for `{joined}`)", token,
-                     hint=hint)
-        return None
-    target = _output_path(state, PurePosixPath(joined))
-    state.assets[joined] = AssetRef(source=joined, target=target)
-    url = url_path(posixpath.relpath(str(target), str(state.page_dir)))
-    return url + src[len(path_part):], info, target
-
-
-def _output_path(state: RenderState, source: PurePosixPath) -> PurePosixPath:
-    """Files of a page bundle go beside the page; other files under the content folder drop
-    that prefix; others keep their site path."""
-    if state.bundle_dir is not None and state.bundle_dir in source.parents:
-        return state.page_dir / source.relative_to(state.bundle_dir)
-    try:
-        return source.relative_to(state.content_dir)
-    except ValueError:
-        return source
