@@ -148,6 +148,8 @@ class _FrontMatterReader:
         self.root = root
         """The site root (a Path), for files front matter names; None outside a build."""
         self.diagnostics: list[Diagnostic] = []
+        self.alias_places: list[tuple[int, int]] = []
+        """(line, column) of each alias kept, for errors found once the site is known."""
 
     def where(self, node: yaml.Node) -> SourceLocation:
         return location_in(self.yaml_text, node.start_mark.index, self.path, YAML_FIRST_LINE)
@@ -345,6 +347,8 @@ class _FrontMatterReader:
                             '"/2019/05/old-post.html" or "/old/path/"')
             elif normalise_alias(alias) not in found:
                 found.append(normalise_alias(alias))
+                place = self.where(item)
+                self.alias_places.append((place.line, place.column))
         return tuple(found)
 
     def extra(self, name: str, node: yaml.Node) -> Any:
@@ -558,6 +562,8 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
             values[attribute] = value
             if name == "nocite":
                 values["nocite_line"] = reader.where(value_node).line
+            elif name == "aliases":
+                values["alias_places"] = tuple(reader.alias_places)
     return values, meant
 
 
