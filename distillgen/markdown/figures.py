@@ -18,9 +18,10 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
+from .crossref import reference_plain_text
 from .locations import replace_inline_rule
 from .paths import resolve_local_file
-from .state import state_of
+from .state import RenderState, state_of
 
 LAYOUT_CLASSES = frozenset({
     "l-body", "l-body-outset", "l-page", "l-page-outset", "l-screen", "l-screen-inset",
@@ -89,14 +90,17 @@ def render_caption_open(self, tokens: Sequence[Token], idx: int, options, env) -
     return "<figcaption>" + caption_prefix(tokens[idx].meta.get("prefix"))
 
 
-def plain_text(tokens: Sequence[Token]) -> str:
-    """Readable text of inline tokens, for alt attributes (math and citations as written)."""
+def plain_text(tokens: Sequence[Token], state: RenderState | None = None) -> str:
+    """Readable text of inline tokens, for alt attributes and summaries: math and citations
+    as written, cross-references as they read (``Figure 2``) when the state is given."""
     parts = []
     for token in tokens:
         if token.children:
-            parts.append(plain_text(token.children))
+            parts.append(plain_text(token.children, state))
         elif token.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif token.type == "xref" and state is not None:
+            parts.append(reference_plain_text(state, token))
         elif token.type in ("text", "code_inline", "math_inline", "citation", "html_inline"):
             parts.append(token.content)
     return "".join(parts)
@@ -105,7 +109,7 @@ def plain_text(tokens: Sequence[Token]) -> str:
 def render_image(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     state = state_of(env)
     token = tokens[idx]
-    alt = plain_text(token.children or []).strip()
+    alt = plain_text(token.children or [], state).strip()
     src = str(token.attrs.get("src", ""))
     attrs: dict[str, str] = {"src": src, "alt": alt}
     resolved = resolve_local_file(state, src, token)
