@@ -1,8 +1,8 @@
 """Real .bib files, end to end: every entry of every file builds when cited, shows no TeX,
 and loses nothing it has (title, authors, year, venue), in the built-in style and in APA.
 
-The files are described in ``tests/bib/real/README.md``; the shared corpus (al-folio and
-Distill articles) is read from ``shared/corpus/bib`` beside the repository.
+The files are described in ``tests/bib/real/README.md`` and ``tests/corpus/README.md`` (the
+al-folio and Distill articles' bibliographies).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from distillgen.markdown.citations import anchor_id
 
 HERE = Path(__file__).parent
 REAL = HERE / "bib" / "real"
-CORPUS = HERE.parents[1] / "shared" / "corpus" / "bib"
+CORPUS = HERE / "corpus" / "bib"
 
 # file -> (entries, warnings by code); no file has an error.
 COUNTS = {
@@ -40,7 +40,7 @@ COUNTS = {
     "distillpub__post--momentum__public_index.html.bib": (23, {"duplicate-bib-key": 1}),
     "distillpub__template__examples_bibliography.bib": (13, {}),
 }
-FILES = sorted(REAL.glob("*.bib")) + (sorted(CORPUS.glob("*.bib")) if CORPUS.is_dir() else [])
+FILES = sorted(REAL.glob("*.bib")) + sorted(CORPUS.glob("*.bib"))
 LEAKED = re.compile(r"\\[A-Za-z]|[{}]")
 VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "school", "institution", "publisher",
                 "howpublished", "organization", "maintitle")
