@@ -400,11 +400,13 @@ def free_port() -> int:
 
 def fetch(url: str) -> bytes | None:
     """The body at ``url``, or None when there is no answer or no page (yet)."""
+    import http.client
+
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
             return answer.read()
-    except (urllib.error.URLError, OSError):
-        return None
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return None  # not up yet, or the page was cut short while it was being rebuilt
 
 
 def process_cpu(pid: int) -> float:
@@ -820,17 +822,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="distillgen-code-") as snapshot:
         args.code_path = None if args.installed else snapshot_code(args.code, args.commit,
                                                                 Path(snapshot))
+        stopped = None
         try:
             for storage in storages:
                 bench_storage(storage, args, hugo, report)
         except BenchmarkError as problem:
-            print(f"benchmark stopped: {problem}", file=sys.stderr)
-            return 1
+            stopped = problem
+            report.failures.append(f"the benchmark stopped: {problem}")
     loads = (load_at_start, os.getloadavg()[0])
     text = markdown(report, args, storages, args.size_list, hugo, hugo_source, loads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(text, encoding="utf-8")  # what was measured, even if it stopped
     print("\n" + text)
+    if stopped is not None:
+        print(f"benchmark stopped: {stopped}", file=sys.stderr)
     return 1 if report.failures else 0
 
 

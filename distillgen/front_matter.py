@@ -77,6 +77,7 @@ import yaml
 from .errors import Diagnostic, SourceLocation, error, warning
 from .model import PAGE, POST, Author, Post, PostMeta, SourceFile
 from .names import SLUG_PATTERN, slugify, suggest_name
+from .settings import ParseSettings, stage_settings
 from .text import describe_character, forbidden_character, location_in
 
 if TYPE_CHECKING:
@@ -661,8 +662,12 @@ def _check_dates(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pai
                                       "swap the two dates?"))
 
 
-def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
-    """Split and validate the front matter; (None, diagnostics) when the post cannot be used."""
+def parse_post(source: SourceFile, config: SiteConfig | ParseSettings
+               ) -> tuple[Post | None, list[Diagnostic]]:
+    """Split and validate the front matter; (None, diagnostics) when the post cannot be used.
+    It reads only the :class:`~distillgen.settings.ParseSettings` of ``config``."""
+    if not isinstance(config, ParseSettings):
+        config = stage_settings(config).parse
     split, diagnostics = split_front_matter(source)
     if split is None:
         return None, diagnostics
@@ -698,7 +703,7 @@ POSTS_FOLDER = "blog"
 """Markdown files under ``<content_dir>/blog/`` are posts; all others are pages."""
 
 
-def document_kind(source_path: str, config: SiteConfig) -> str:
+def document_kind(source_path: str, config: SiteConfig | ParseSettings) -> str:
     """:data:`POST` for a file under ``content/blog/``, :data:`PAGE` for any other file of
     the content folder. A file from outside the content folder (tests, tools) is a post."""
     path = PurePosixPath(source_path)
@@ -710,7 +715,7 @@ def document_kind(source_path: str, config: SiteConfig) -> str:
 
 
 def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs,
-                    kind: str, config: SiteConfig) -> None:
+                    kind: str, config: ParseSettings) -> None:
     """A key that only the other kind of file understands is a warning, and is dropped: a
     dated post saved outside content/blog/ must not silently become a page."""
     other = PAGE if kind == POST else POST
@@ -730,7 +735,7 @@ def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _
                                           reader.where(pairs[name][0]), hint))
 
 
-def _default_slug(source_path: str, config: SiteConfig) -> str:
+def _default_slug(source_path: str, config: ParseSettings) -> str:
     """The file's name, or for ``index.md`` (a page bundle) its folder's name; empty for the
     content folder's own ``index.md``."""
     path = PurePosixPath(source_path)
@@ -743,7 +748,7 @@ def _default_slug(source_path: str, config: SiteConfig) -> str:
     return slugify(folder.name)
 
 
-def _url_path(source_path: str, slug: str, config: SiteConfig) -> PurePosixPath:
+def _url_path(source_path: str, slug: str, config: ParseSettings) -> PurePosixPath:
     """The post's folder in the site: its path under the content folder, slug as the name.
     A page bundle (``content/blog/x/index.md``) is its folder: ``blog/x``."""
     path = PurePosixPath(source_path)

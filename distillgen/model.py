@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
 
 from .errors import Diagnostic
 
@@ -170,3 +170,17 @@ class RenderedPost:
     def extra(self) -> dict[str, Any]:
         """The front matter's ``extra:`` mapping, for templates: ``post.extra.subtitle``."""
         return self.post.meta.extra
+
+
+class Blob(NamedTuple):
+    """A built page kept in the cache (``pages/<name>``), published by a hard link."""
+
+    name: str
+    """The SHA-256 of its bytes."""
+    path: Path
+
+
+Content = bytes | Path | Blob
+"""A file of the plan: its bytes, a source file to copy, or a blob of the cache to link."""
+Plan = dict[PurePosixPath, Content]
+"""Every file of the site by its path in the output folder."""

@@ -8,8 +8,9 @@ metadata use absolute URLs under ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -20,14 +21,15 @@ from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
-from .markdown.highlight import stylesheet
-from .model import RenderedPost
+from .model import Content, Plan, RenderedPost
 from .names import slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
 
-Plan = dict[PurePosixPath, bytes | Path]
+if TYPE_CHECKING:
+    from .listings import GeneratedPages
+
 ROOT = "\x00root\x00"
 """Stands for the link prefix to the site root in listing items rendered once per post; each
 listing page replaces it with its own (``./`` or ``../../``). A NUL never occurs in a page."""
@@ -57,7 +59,7 @@ class PageRenderer:
         self.env = env
         self.base_path = urlsplit(config.base_url).path or "/"
 
-    def context(self, page_dir: str, *, rooted: bool = False) -> dict:
+    def context(self, page_dir: str, *, rooted: bool = False, site: Any = None) -> dict:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
         if rooted:
             def url(target: str) -> str:
@@ -73,7 +75,7 @@ class PageRenderer:
         return {
             "listing_item": listing_item,
             "config": self.config,
-            "site": self.site,
+            "site": self.site if site is None else site,
             "url": url,
             "absolute": lambda target: absolute_url(self.config, target),
             "post_url": lambda post: url(post_target(post)),
@@ -85,9 +87,11 @@ class PageRenderer:
     def tag_slug(self, name: str) -> str:
         return slugify(name)
 
-    def render(self, template: str, page_dir: str, rooted: bool = False, **values) -> bytes:
-        """The page as bytes; a failing template raises DistillgenError (``bad-template``)."""
-        context = self.context(page_dir, rooted=rooted)
+    def render(self, template: str, page_dir: str, rooted: bool = False, site: Any = None,
+               **values) -> bytes:
+        """The page as bytes; a failing template raises DistillgenError (``bad-template``).
+        ``site``: what the template sees as ``site`` instead of the whole site."""
+        context = self.context(page_dir, rooted=rooted, site=site)
         context.update(values)
         try:
             return self.env.get_template(template).render(context).encode("utf-8")
@@ -182,68 +186,91 @@ def newest_date(site: Site) -> dt.datetime:
 
 def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
-                post_pages: Mapping[str, bytes | Path]) -> Plan:
+                post_pages: Mapping[str, Content],
+                generated: GeneratedPages | None = None) -> Plan:
     """Every output file: pages, feeds, sitemap, theme and site assets, copied images.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
     the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
-    post's page (rendered with :class:`PostPages`), by source path.
+    post's page (rendered with :class:`PostPages`), by source path. With ``generated``, a
+    generated page whose inputs did not change is not rendered again.
     """
     renderer = PageRenderer(config, site, env)
     plan = _PlanBuilder()
     put = plan.put
+
+    def page(path: str, template: str, page_dir: str, rooted: bool = False,
+             **values: Any) -> Content:
+        def render(seen: Any = None) -> bytes:
+            return renderer.render(template, page_dir, rooted, site=seen, **values)
+
+        if generated is None:
+            return render()
+        return generated.page(path, (template, page_dir, rooted, values), render)
+
+    def stylesheet(_seen: Any = None) -> bytes:
+        from .markdown.highlight import stylesheet
+
+        return stylesheet().encode("utf-8")
 
     for path in sorted(copied):
         put(path, copied[path], owner=_site_path(config, copied[path]))
     for file in sorted(theme_assets_dir().rglob("*")):
         if file.is_file():
             put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file, weak=True)
-    put("assets/css/highlight.css", stylesheet().encode("utf-8"), weak=True)
+    css = "assets/css/highlight.css"
+    put(css, generated.page(css, (), stylesheet) if generated else stylesheet(), weak=True)
     for relative in sorted(site_assets):
         put(f"assets/{relative}", site_assets[relative], what="a file of the site's assets")
 
     for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
             owner=post.post.source_path)
-    put("index.html", renderer.render("index.html", ""), what="the home page")
-    put("tags/index.html", renderer.render("tags.html", "tags"), what="the list of tags")
+    put("index.html", page("index.html", "index.html", ""), what="the home page")
+    put("tags/index.html", page("tags/index.html", "tags.html", "tags"),
+        what="the list of tags")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag),
+        path = f"tags/{tag.slug}/index.html"
+        put(path, page(path, "tag.html", f"tags/{tag.slug}", tag=tag),
             what=f"the page of the tag `{tag.name}`")
-    put("404.html", renderer.render("404.html", "", rooted=True), what="the 404 page")
+    put("404.html", page("404.html", "404.html", "", rooted=True), what="the 404 page")
     updated = newest_date(site)
     def limit_of(posts: tuple[RenderedPost, ...]) -> int:
         return config.feed_limit or len(posts)
 
     limit = limit_of(site.posts)
-    put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
-                                    summaries=False, feed_url=absolute_url(config, "feed.xml"),
-                                    feed_id=absolute_url(config, "")), what="the feed")
+    put("feed.xml", page("feed.xml", "feed.xml", "", posts=site.posts[:limit], updated=updated,
+                         summaries=False, feed_url=absolute_url(config, "feed.xml"),
+                         feed_id=absolute_url(config, "")), what="the feed")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/feed.xml",
-            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
-                            summaries=True,
-                            updated=newest_date(Site(posts=tag.posts, featured=(), tags=())),
-                            feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
-                            feed_id=absolute_url(config, tag_target(tag))),
+        path = f"tags/{tag.slug}/feed.xml"
+        tag_updated = newest_date(Site(posts=tag.posts, featured=(), tags=()))
+        put(path,
+            page(path, "feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
+                 summaries=True, updated=tag_updated, feed_url=absolute_url(config, path),
+                 feed_id=absolute_url(config, tag_target(tag))),
             what=f"the feed of the tag `{tag.name}`")
-    put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
-                                       post_target=post_target), what="the sitemap")
-    put("robots.txt", renderer.render("robots.txt", "",
-                                      sitemap=absolute_url(config, "sitemap.xml")),
-        what="robots.txt")
-    for alias, page in redirects(renderer, site, plan.plan).items():
-        plan.put(str(alias), page, what="a redirect of `aliases:`")
+    put("sitemap.xml", page("sitemap.xml", "sitemap.xml", "", updated=updated,
+                            tag_target=tag_target, post_target=post_target), what="the sitemap")
+    put("robots.txt", page("robots.txt", "robots.txt", "",
+                           sitemap=absolute_url(config, "sitemap.xml")), what="robots.txt")
+    for alias, content in redirects(renderer, site, plan.plan, page).items():
+        plan.put(str(alias), content, what="a redirect of `aliases:`")
     return plan.finish()
 
 
-def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixPath, bytes]:
+def redirects(renderer: PageRenderer, site: Site, plan: Plan,
+              page: Callable[..., Content] | None = None) -> dict[PurePosixPath, Content]:
     """The alias pages of every post and page (``aliases:``); a clash raises."""
-    def render(document: RenderedPost, page_dir: str) -> bytes:
+    def render(document: RenderedPost, page_dir: str) -> Content:
         target = post_target(document)
-        return renderer.render("alias.html", page_dir, post=document,
-                               target=relative_url(target, page_dir),
-                               canonical=absolute_url(renderer.config, target))
+        link, canonical = relative_url(target, page_dir), absolute_url(renderer.config, target)
+        if page is None:
+            return renderer.render("alias.html", page_dir, post=document, target=link,
+                                   canonical=canonical)
+        # Every alias of one post in one folder is the same page.
+        return page(f"alias:{document.post.source_path}:{page_dir}", "alias.html", page_dir,
+                    post=document, target=link, canonical=canonical)
 
     pages, problems = alias_pages((*site.posts, *site.pages), plan, render)
     if problems:
@@ -271,7 +298,7 @@ class _PlanBuilder:
         self.weak: set[PurePosixPath] = set()
         self.problems: list[Diagnostic] = []
 
-    def put(self, path: str, content: bytes | Path, *, owner: str | None = None,
+    def put(self, path: str, content: Content, *, owner: str | None = None,
             what: str | None = None, weak: bool = False) -> None:
         """Add a file. ``owner``: the source it comes from; ``what``: what a generated file
         is, for messages; ``weak``: a file of the theme, which any other file of the same

@@ -25,26 +25,24 @@ from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
+from .settings import RenderSettings, default_render_settings
 
 
 @dataclass(frozen=True)
 class RenderContext:
     """Everything besides the post that rendering reads."""
 
+    settings: RenderSettings = field(default_factory=default_render_settings)
+    """The settings rendering reads, built once per build from SiteConfig."""
     entries: Mapping[str, object] = field(default_factory=dict)
     """Bibliography entries by key (site bibliography; a post's own .bib is merged in)."""
     post_entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     """Post-local bibliographies: .bib path (site-relative) -> entries."""
-    citation_style: str = "numeric"
-    unknown_citation: str = "error"
-    content_dir: str = "content"
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
     macros: Mapping[str, Macro] = field(default_factory=dict)
     """The site's TeX macros (``macros.tex``), for every post's formulas."""
-    smart_punctuation: bool = True
-    """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -82,7 +80,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     """Render a post's body, notes, bibliography and table of contents, and with ``feed``
     also the copy for feed readers (skipped for posts the feed does not carry: it costs a
     second rendering pass)."""
-    md = md or _markdown(context.smart_punctuation)
+    md = md or _markdown(context.settings.smart_punctuation)
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
 
@@ -98,10 +96,8 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         body_lines=body_lines,
         lookup_entry=lookup,
         known_keys=known,
-        citation_style=context.citation_style,
-        unknown_citation=context.unknown_citation,
+        settings=context.settings,
         source_dir=source_dir,
-        content_dir=PurePosixPath(context.content_dir),
         page_dir=post.url_path,
         bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,

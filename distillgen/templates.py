@@ -77,7 +77,7 @@ def make_environment(site_templates: Path | None,
     bytecode = None
     if cache_dir is not None:
         from .cache import digest
-        from .fingerprint import code_version
+        from .cache.keys import code_version
 
         try:
             if (cache_dir / "templates").is_symlink() or cache_dir.is_symlink():

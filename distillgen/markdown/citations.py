@@ -210,7 +210,7 @@ def _report_unknown(state: RenderState, token: Token, key: str) -> None:
     hint += "Write `\\@` for a literal at-sign."
     column_shift = max(token.markup.find(key) - 1, 0)
     state.report("unknown-citation", f"unknown citation key `{key}`", token,
-                 hint=hint, warning=state.unknown_citation == "warn",
+                 hint=hint, warning=state.settings.unknown_citation == "warn",
                  location=state.location(token, column_shift=column_shift))
 
 
@@ -242,7 +242,7 @@ def _render_intext(state: RenderState, item: CiteItem, entry: CitableEntry | Non
         return _unknown(item)
     authors = html.escape(entry.short_authors())
     locator = html.escape(item.suffix)
-    if state.citation_style == "author-year":
+    if state.settings.citation_style == "author-year":
         inner = html.escape(entry.year or "n.d.")
         if locator:
             inner += f", {locator}"
@@ -255,7 +255,7 @@ def _render_intext(state: RenderState, item: CiteItem, entry: CitableEntry | Non
 
 def _render_parenthetical(state: RenderState,
                           resolved: list[tuple[CiteItem, CitableEntry | None]]) -> str:
-    author_year = state.citation_style == "author-year"
+    author_year = state.settings.citation_style == "author-year"
     parts = []
     for item, entry in resolved:
         prefix = html.escape(item.prefix) + " " if item.prefix else ""

@@ -15,6 +15,7 @@ from markdown_it.token import Token
 
 from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
+from ..settings import RenderSettings, default_render_settings
 from .locations import token_position
 from .targets import Target
 
@@ -48,11 +49,10 @@ class RenderState:
     body_lines: list[str] = field(default_factory=list)
     lookup_entry: Callable[[str], CitableEntry | None] = lambda key: None
     known_keys: Callable[[], list[str]] = list
-    citation_style: str = "numeric"
-    unknown_citation: str = "error"
+    settings: RenderSettings = field(default_factory=default_render_settings)
+    """The site's render settings (the render context's, held, not copied)."""
     source_dir: PurePosixPath = PurePosixPath(".")
     """Folder of the Markdown file, relative to the site root."""
-    content_dir: PurePosixPath = PurePosixPath("content")
     page_dir: PurePosixPath = PurePosixPath(".")
     """Output folder of the page, relative to the output root (for relative URLs)."""
     bundle_dir: PurePosixPath | None = None
@@ -96,6 +96,10 @@ class RenderState:
     render_depth: int = 0
     """Nesting of render calls: placeholders are resolved when the outermost one ends."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_dir(self) -> PurePosixPath:
+        return PurePosixPath(self.settings.content_dir)
 
     def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]]) -> str | None:
         """Did-you-mean for a mistyped ``kind`` of name (citation key, file), worked out once
