@@ -54,6 +54,8 @@ class RenderWork:
     root: Path
     settings: StageSettings
     lookups: LookupDigests
+    render_inputs: str
+    """:func:`keys.render_inputs` of this build."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Job:
     source: SourceRecord
     post: Post | None
     """The whole post when it was just read; else it is read again if it must render."""
+    render_key: str
     pack: str = ""
 
 
@@ -101,17 +104,18 @@ def render_all(paths: Sequence[str], sources: Mapping[str, SourceRecord],
     for path in paths:
         source = sources[path]
         known = index.posts.get(path)
-        if known is None or known.render_key != source.render_key or \
+        render_key = keys.render_key(source.post_digest, work.render_inputs)
+        if known is None or known.render_key != render_key or \
                 known.lookups != lookups.of(source.post, known.keys_looked_up,
                                             known.files_looked_up):
-            jobs.append(Job(path, source, bodies.get(path)))
+            jobs.append(Job(path, source, bodies.get(path), render_key))
         elif path in work.in_feed and not known.feed_html:
-            jobs.append(Job(path, source, bodies.get(path)))  # it entered the feed
+            jobs.append(Job(path, source, bodies.get(path), render_key))  # it entered the feed
         elif known.page_key == work.page_key and blobs is not None and \
                 blobs.present(known.page):
             reused[path] = known
         else:
-            jobs.append(Job(path, source, bodies.get(path), pack=known.pack))
+            jobs.append(Job(path, source, bodies.get(path), render_key, pack=known.pack))
     outcomes = run_chunks(_render_chunk, jobs, workers=workers, shared=work, progress=progress)
     records: dict[str, PostRecord] = {}
     pages: dict[str, bytes] = {}
@@ -183,7 +187,7 @@ def _render_job(job: Job, work: RenderWork, packed: dict[str, RenderedPost]) -> 
     in_feed = job.site_path in work.in_feed
     rendered = None
     if job.pack and work.stores is not None:
-        full = work.stores.packs.get(job.pack, job.source.render_key)
+        full = work.stores.packs.get(job.pack, job.render_key)
         if isinstance(full, RenderedPost) and full.post.source_path == job.site_path and \
                 (full.feed_html or not in_feed):
             rendered = full
@@ -191,8 +195,7 @@ def _render_job(job: Job, work: RenderWork, packed: dict[str, RenderedPost]) -> 
     if rendered is None:
         post = job.post
         if post is None:
-            post, problems = reread(work.root, job.site_path, work.settings,
-                                    work.context.macros)
+            post, problems = reread(work.root, job.site_path, work.settings)
             if post is None:  # it changed since it was looked at, and no longer parses
                 return Outcome(None, problems)
         rendered = render_post(post, work.context, feed=in_feed)
@@ -203,10 +206,10 @@ def _render_job(job: Job, work: RenderWork, packed: dict[str, RenderedPost]) -> 
     except DistillgenError as problem:  # a broken template: reported, never cached
         return Outcome(None, (*rendered.diagnostics, *problem.diagnostics))
     if fresh:
-        packed[job.source.render_key] = rendered
+        packed[job.render_key] = rendered
     stores = work.stores
     blob = stores.blobs.put(page) if stores is not None and stores.writable else ""
-    record = post_record(rendered, job.source.render_key, work, page, listing_html, blob,
+    record = post_record(rendered, job.render_key, work, page, listing_html, blob,
                          job.pack if not fresh else "", in_feed)
     return Outcome(record, page=None if blob else page, rendered=fresh)
 

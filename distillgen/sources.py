@@ -47,10 +47,9 @@ class ReadSources:
 @dataclass(frozen=True)
 class _ParseWork:
     settings: StageSettings
-    macros: object
 
 
-def read_sources(root: Path, config, settings: StageSettings, macros, index: SiteIndex,
+def read_sources(root: Path, config, settings: StageSettings, index: SiteIndex,
                  diagnostics: list[Diagnostic], workers: int) -> ReadSources:
     """Every Markdown file of the content folder, read only where it changed."""
     found, problems = find_sources(config)
@@ -66,7 +65,7 @@ def read_sources(root: Path, config, settings: StageSettings, macros, index: Sit
             to_read.append((site_path, path, sig))
     bodies: dict[str, Post] = {}
     results = run_chunks(_parse_chunk, to_read, workers=workers,
-                         shared=_ParseWork(settings, macros))
+                         shared=_ParseWork(settings))
     for (site_path, _path, _sig), (record, post) in zip(to_read, results, strict=True):
         if record is None:
             continue
@@ -88,9 +87,9 @@ def parse_one(site_path: str, path: Path, sig: tuple[int, ...] | None, work: _Pa
         return SourceRecord(sig or (), "", None, tuple(problems), ""), None
     post, found = parse_post(source, work.settings.parse)
     problems += found
-    render_key = keys.render_key(post, work.settings.render, work.macros) if post else ""
+    post_digest = keys.post_digest(post) if post else ""
     record = SourceRecord(sig, keys.source_key(site_path, source.text, work.settings.parse),
-                          _without_body(post), tuple(problems), render_key)
+                          _without_body(post), tuple(problems), post_digest)
     return record, post
 
 
@@ -103,11 +102,11 @@ def _without_body(post: Post | None) -> Post | None:
     return dataclasses.replace(post, body="") if post is not None else None
 
 
-def reread(root: Path, site_path: str, settings: StageSettings, macros
+def reread(root: Path, site_path: str, settings: StageSettings
            ) -> tuple[Post | None, tuple[Diagnostic, ...]]:
     """The whole post of an unchanged file, read again to render it again (a cited entry
     changed, or a setting). A file edited meanwhile is taken as it is now (the next build
     sees the edit too); one that no longer parses gives its diagnostics."""
     path = root / site_path
-    record, post = parse_one(site_path, path, signature(path), _ParseWork(settings, macros))
+    record, post = parse_one(site_path, path, signature(path), _ParseWork(settings))
     return post, record.diagnostics if record is not None else ()

@@ -175,8 +175,8 @@ class Run:
 
     def read_sources(self) -> bool:
         self.workers = self.options.workers or default_workers()
-        self.sources = read_sources(self.root, self.config, self.settings, self.macros,
-                                    self.index, self.diagnostics, self.workers)
+        self.sources = read_sources(self.root, self.config, self.settings, self.index,
+                                    self.diagnostics, self.workers)
         posts = [record.post for _, record in sorted(self.sources.records.items())
                  if record.post is not None]
         # Posts and pages alike ("posts" below): pages render the same way, only listed nowhere.
@@ -244,7 +244,8 @@ class Run:
         work = RenderWork(context, PostPages(config, self.env, SiteInfo(self.menu, config.extra),
                                              self.publications),
                           self.in_feed, self.page_key, stores, self.root, self.settings,
-                          LookupDigests(context))
+                          LookupDigests(context),
+                          keys.render_inputs(self.settings.render, self.macros))
         self.rendered = render_all([p.source_path for p in self.posts], self.sources.records,
                                    self.sources.bodies, self.index, work,
                                    workers=self.workers, progress=self.options.progress)

@@ -22,7 +22,7 @@ from .store import Cache
 
 NAMESPACE = "index"
 KEY = "0" * 16
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -36,8 +36,8 @@ class SourceRecord:
     post: Any
     """The parsed :class:`~distillgen.model.Post` without its body (None: it did not parse)."""
     diagnostics: tuple[Any, ...]
-    render_key: str
-    """:func:`~distillgen.cache.keys.render_key` of the whole parsed post."""
+    post_digest: str
+    """:func:`~distillgen.cache.keys.post_digest` of the whole parsed post."""
 
 
 @dataclass

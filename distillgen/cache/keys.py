@@ -7,8 +7,9 @@ while each of those is unchanged. The recipes:
   key, so an upgrade (or an edited checkout) never reuses results of other code.
 * :func:`source_key`: a post's front matter, parsed: the file's path and text, and the
   :class:`~distillgen.settings.ParseSettings`.
-* :func:`render_key`: a post's Markdown rendered: the parsed post, the
-  :class:`~distillgen.settings.RenderSettings` and the site's macros. What the post looked up
+* :func:`render_key`: a post's Markdown rendered: the parsed post (:func:`post_digest`) and
+  :func:`render_inputs`, the :class:`~distillgen.settings.RenderSettings` and the site's
+  macros. What the post looked up
   while it rendered (citation keys, files, other posts) is checked apart, by
   :func:`lookups_digest`, since only rendering can tell which entries a post needs.
 * :func:`page_key`: a post's page (its render inside the templates): every setting
@@ -92,10 +93,22 @@ def source_key(path: str, text: str, parse_settings: Any) -> str:
     return digest(code_version(), settings_key(parse_settings), path, text)
 
 
-def render_key(post: Any, render_settings: Any, macros: Any) -> str:
-    """A post's render: the parsed post, the render settings, the site's macros."""
-    return digest(code_version(), settings_key(render_settings),
-                  repr(sorted(macros.items())), repr(post))
+def post_digest(post: Any) -> str:
+    """A parsed post (front matter and body) as a key, made once when the file is read."""
+    return digest(repr(post))
+
+
+def render_inputs(render_settings: Any, macros: Any) -> str:
+    """What every post's render depends on besides the post: the render settings and the
+    site's macros (``macros.tex``), made once per build."""
+    return digest(code_version(), settings_key(render_settings), repr(sorted(macros.items())))
+
+
+def render_key(post: str, inputs: str) -> str:
+    """A post's render: its :func:`post_digest` and the build's :func:`render_inputs`. It is
+    made afresh each build, never kept with the source: an unchanged file must still render
+    again when the settings or the macros changed."""
+    return digest(inputs, post)
 
 
 def page_key(site_fingerprint: str, templates: str, *more: str) -> str:

@@ -109,11 +109,12 @@ def test_smart_punctuation_setting(tmp_path):
 
 
 def test_smart_punctuation_is_part_of_the_cache_key():
-    from distillgen.cache.keys import render_key
+    from distillgen.cache.keys import post_digest, render_inputs, render_key
 
     post = Post(source_path="content/blog/case.md",
                 meta=PostMeta(title="Case", pub_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
                 body="x", body_line_offset=0, url_path=PurePosixPath("blog/case"))
     settings = default_render_settings()
     plain = dataclasses.replace(settings, smart_punctuation=False)
-    assert render_key(post, settings, {}) != render_key(post, plain, {})
+    assert render_key(post_digest(post), render_inputs(settings, {})) != \
+        render_key(post_digest(post), render_inputs(plain, {}))
