@@ -18,6 +18,23 @@ def run() -> int:
         return main()
     except KeyboardInterrupt:
         return interrupted()
+    except Exception as problem:
+        if _caused_by_interrupt(problem):
+            return interrupted()
+        raise
+
+
+def _caused_by_interrupt(problem: BaseException) -> bool:
+    """Whether an exception only wraps a Ctrl-C: Python 3.11 turns one that lands while a
+    class is being created (in ``__set_name__``) into a RuntimeError whose cause it is."""
+    seen: set[int] = set()
+    cause: BaseException | None = problem
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def interrupted() -> int:

@@ -16,25 +16,18 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import CONFIG_FILE, SiteConfig
+from .config import CONFIG_FILE, SiteConfig, setting_location
 from .errors import Diagnostic, SourceLocation, error, warning
+from .text import decode_leniently
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0"})
 
 
 def _setting(root: Path, key: str) -> tuple[bool, SourceLocation]:
-    """Whether ``key`` is written in distillgen.toml, and where: its line, else the file
+    """Whether ``key`` is written in distillgen.toml, and where: the key, else the file
     itself (where it would go, even when there is no file yet)."""
-    try:
-        text = (root / CONFIG_FILE).read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False, SourceLocation(CONFIG_FILE, 1, 1)
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
-    if match is None:
-        return False, SourceLocation(CONFIG_FILE, 1, 1)
-    line = text.count("\n", 0, match.start()) + 1
-    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-    return True, SourceLocation(CONFIG_FILE, line, column)
+    where = setting_location(root, key, at_value=False)
+    return (True, where) if where else (False, SourceLocation(CONFIG_FILE, 1, 1))
 
 
 def base_url_warning(config: SiteConfig, overridden: bool = False) -> list[Diagnostic]:
@@ -60,7 +53,7 @@ def missing_bibliography(config: SiteConfig, diagnostics: list[Diagnostic]) -> l
     if config.bibliography_path().is_file():
         return _keys_elsewhere(config, diagnostics)
     written, where = _setting(config.root, "bibliography")
-    name = config.bibliography
+    name = config.bibliography_files()[0]
     others = _bib_files(config)
     if others and written:
         advice = f'set bibliography = "{others[0]}" in {CONFIG_FILE}'
@@ -89,10 +82,10 @@ def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[D
         return diagnostics
     texts = {}
     for other in _bib_files(config):
-        if other == config.bibliography:
+        if other in config.bibliography_files():
             continue
         try:
-            texts[other] = (config.root / other).read_text("utf-8", errors="replace")
+            texts[other] = decode_leniently((config.root / other).read_bytes(), other)[0]
         except OSError:
             continue
     hints: dict[str, str | None] = {}
@@ -108,7 +101,8 @@ def _keys_elsewhere(config: SiteConfig, diagnostics: list[Diagnostic]) -> list[D
             found = next((name for name, text in texts.items() if entry.search(text)), None)
             hints[key] = None if found is None else (
                 f"`{key}` is in `{found}`, which this site does not read: paste the entry into "
-                f'`{config.bibliography}`, or set bibliography = "{found}" in {CONFIG_FILE}')
+                f'`{config.bibliography_files()[0]}`, or set bibliography = "{found}" in '
+                f"{CONFIG_FILE}")
         hint = hints[key]
         changed.append(diagnostic if hint is None else dataclasses.replace(diagnostic, hint=hint))
     return changed

@@ -11,8 +11,11 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import imagesize
+
 from .errors import Diagnostic, SourceLocation, warning
 from .model import AssetInfo
+from .text import shown_file_name
 
 MEDIA_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp", ".tif", ".tiff",
@@ -45,13 +48,11 @@ def is_regular_file(path: Path) -> bool:
 def special_file_warning(path: Path, root: Path) -> Diagnostic:
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     return warning("special-file", "skipped: not a regular file (a FIFO, socket or device)",
-                   SourceLocation(os.fsencode(shown).decode("utf-8", "backslashreplace")),
+                   SourceLocation(shown_file_name(shown)),
                    "only regular files are published; delete it or move it out of the site")
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:
-    import imagesize
-
     try:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):

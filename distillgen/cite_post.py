@@ -1,4 +1,10 @@
-""""Cite this post": a text citation and a BibTeX entry for the article itself."""
+""""Cite this post": a text citation, and the post as a BibTeX entry and a RIS record.
+
+The page shows the text and the BibTeX; ``cite.bib`` and ``cite.ris`` in the post's folder
+hold the same entry for reference managers. Front matter is untrusted text, so both formats
+are escaped: BibTeX's special characters (and names that would split at " and "), RIS's line
+structure (a value is one line).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +22,15 @@ class PostCitation:
     text: str
     bibtex: str
     key: str
+    ris: str = ""
+    """The same as a RIS record (lines end with CRLF, as the format asks)."""
+
+
+_SUFFIXES = re.compile(r",\s*(Jr\.?|Sr\.?|I{2,3}|IV|V)$", re.IGNORECASE)
 
 
 def _last_name(name: str) -> str:
-    parts = name.split()
+    parts = _SUFFIXES.sub("", name).split()
     return parts[-1] if parts else name
 
 
@@ -33,7 +44,7 @@ def _bibtex_value(text: str) -> str:
     replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%",
                     "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
                     "^": r"\textasciicircum{}"}
-    return "".join(replacements.get(char, char) for char in text)
+    return "".join(replacements.get(char, char) for char in " ".join(text.split()))
 
 
 def _bibtex_verbatim(text: str) -> str:
@@ -43,10 +54,34 @@ def _bibtex_verbatim(text: str) -> str:
 
 
 def _bibtex_person(name: str) -> str:
-    parts = name.split()
-    if len(parts) < 2:
-        return _bibtex_value(name)
-    return f"{_bibtex_value(parts[-1])}, {_bibtex_value(' '.join(parts[:-1]))}"
+    """"Last, First" ("Last, Jr., First"); a name BibTeX would misread ("and" inside it, a
+    stray comma) is braced whole."""
+    suffix = _SUFFIXES.search(name)
+    base = _SUFFIXES.sub("", name).strip()
+    parts = base.split()
+    if re.search(r"\band\b", name, re.IGNORECASE) or "," in base or len(parts) < 2:
+        return "{" + _bibtex_value(name) + "}"
+    last, first = _bibtex_value(parts[-1]), _bibtex_value(" ".join(parts[:-1]))
+    if suffix:
+        return f"{last}, {_bibtex_value(suffix.group(1))}, {first}"
+    return f"{last}, {first}"
+
+
+def _ris_value(text: str) -> str:
+    """One line: RIS has no escapes, so line breaks (and other controls) become spaces."""
+    text = "".join(char if unicodedata.category(char)[0] != "C" else " " for char in text)
+    return " ".join(text.split())
+
+
+def _ris_person(name: str) -> str:
+    """"Last, First, Jr." as RIS writes names; a name with "and" in it (a team, a studio) is
+    kept as written."""
+    suffix = _SUFFIXES.search(name)
+    parts = _SUFFIXES.sub("", name).split()
+    if len(parts) < 2 or re.search(r"\band\b", name, re.IGNORECASE):
+        return _ris_value(name)
+    person = f"{parts[-1]}, {' '.join(parts[:-1])}"
+    return _ris_value(f"{person}, {suffix.group(1)}" if suffix else person)
 
 
 def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = "") -> PostCitation:
@@ -70,9 +105,30 @@ def cite_post(meta: PostMeta, url: str, site_title: str, fallback_author: str = 
         ("title", "{" + _bibtex_value(meta.title) + "}"),
         ("journal", _bibtex_value(site_title)),
         ("year", year),
-        ("url", url),
+        ("url", url.replace("}", "%7D").replace("{", "%7B")),
     ]
     if meta.doi:
         fields.append(("doi", _bibtex_verbatim(meta.doi)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-    return PostCitation(text=text, bibtex=f"@article{{{key},\n{body}\n}}", key=key)
+    return PostCitation(text=text, bibtex=f"@article{{{key},\n{body}\n}}", key=key,
+                        ris=_ris(meta, names, url, site_title))
+
+
+def _ris(meta: PostMeta, names: list[str], url: str, site_title: str) -> str:
+    """A RIS record of the post (type BLOG, as reference managers import blog posts)."""
+    lines = [("TY", "BLOG"), ("TI", meta.title)]
+    lines += [("AU", _ris_person(name)) for name in names]
+    date = meta.pub_date
+    if date is not None:
+        lines += [("PY", f"{date.year:04d}"),
+                  ("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}/")]
+    lines += [("T2", site_title), ("UR", url)]
+    if meta.doi:
+        lines.append(("DO", meta.doi))
+    summary = meta.abstract or meta.description
+    if summary:
+        lines.append(("AB", summary))
+    lines += [("KW", tag) for tag in meta.tags]
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines
+                   if value or tag == "ER")

@@ -2,16 +2,21 @@
 
 Exit codes: 0 success, 1 the input has errors (or warnings under --strict), 2 bad usage
 (an ``--output`` the build may not replace included), 130 interrupted with Ctrl-C.
+
+Each command imports the stages it runs when it runs, so ``--help``, ``--version`` and
+``explain`` answer without loading the renderer.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import format_diagnostics
+from .errors import DistillgenError, error, format_diagnostics
+from .names import suggest_name
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -101,8 +106,6 @@ class ProgressBar:
 
     @classmethod
     def wanted(cls) -> bool:
-        import os
-
         return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
 
     def __call__(self, done: int, total: int) -> None:
@@ -122,10 +125,9 @@ class ProgressBar:
 
 def output_flag_problem(root: Path, output: Path):
     """A ``bad-config`` diagnostic when ``--output`` names a folder the build may not
-    replace (the rule of :func:`distillgen.config.output_refusal`), else None. Settings that
+    replace (the rule of :func:`distillgen.output_rule.output_refusal`), else None. Settings that
     do not load are left for the build to report."""
     from .config import load_config
-    from .errors import DistillgenError, error
 
     try:
         config = load_config(root)
@@ -227,8 +229,6 @@ def run_explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = explain(args.code)
     if text is None:
-        from .names import suggest_name
-
         near = suggest_name(args.code, CODES)
         hint = f"; did you mean `{near}`?" if near else "; `distillgen explain` lists them all"
         print(f"error: no diagnostic code `{args.code}`{hint}", file=sys.stderr)
@@ -238,18 +238,13 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line (``distillgen.__main__.run`` is the installed entry point)."""
+    """The command line. ``distillgen.__main__.run``, the installed entry point, calls it and
+    turns Ctrl-C into exit code 130."""
     handlers = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve,
                 "explain": run_explain, "init": run_init}
     try:
         args = _parser().parse_args(argv)
         return handlers[args.command](args)
-    except KeyboardInterrupt:
-        from .__main__ import interrupted
-
-        return interrupted()
     except BrokenPipeError:  # `distillgen explain | head`: the reader left, nothing to report
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

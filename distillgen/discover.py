@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .config import SiteConfig
 from .errors import Diagnostic, SourceLocation, error, warning
 from .model import SourceFile
-from .text import decode_source
+from .text import decode_source, shown_file_name
 
-if TYPE_CHECKING:
-    from .config import SiteConfig
 
 def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every ``*.md`` under the content folder, decoded, sorted by path.
@@ -96,7 +94,7 @@ def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) ->
                 else:
                     diagnostics.append(error(
                         "bad-encoding", "the file name is not UTF-8, so no web address can "
-                        "name it", SourceLocation(_shown_name(where.path)),
+                        "name it", SourceLocation(shown_file_name(where.path)),
                         "rename the file (and its folders) using UTF-8"))
 
 
@@ -121,11 +119,6 @@ def _is_utf8_name(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _shown_name(name: str) -> str:
-    """A file name with its undecodable bytes spelled as ``\\xe9``, fit to print."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:

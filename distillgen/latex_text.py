@@ -7,15 +7,43 @@ braces and the odd bit of math. The decoder renders what a reader would see in t
 reference, and never lets a ``\\command`` or a brace through: an unknown command is dropped
 and its arguments are kept as text, so a typo costs a word's formatting, never the page.
 
-Only the decoded text comes out; escaping for HTML is the caller's job.
+Two forms come out. :func:`latex_to_text` gives plain text. :func:`latex_to_rich` keeps what
+a typeset reference would show beyond the letters: italics (``\\emph``, ``{\\em ...}``), bold,
+small capitals (``\\textsc``), super- and subscripts, and the parts of a title that braces
+protect from case changes (``{BERT}``), which CSL styles need. That markup travels as
+private-use characters around the text it applies to (:data:`ITALIC` ... :data:`END`), so the
+rich form is still a plain string that can be stripped, compared and pickled; input never
+contains them (they are removed before decoding). :func:`rich_to_html` turns it into escaped
+HTML; escaping plain text for HTML is the caller's job.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
-__all__ = ["latex_to_text", "decode_url"]
+__all__ = ["latex_to_text", "latex_to_rich", "decode_url", "strip_rich", "rich_to_html"]
+
+ITALIC = "\ue010"
+BOLD = "\ue011"
+SMALL_CAPS = "\ue012"
+SUPERSCRIPT = "\ue013"
+SUBSCRIPT = "\ue014"
+NO_CASE = "\ue015"
+"""Protected by braces: a style must not change its case (``{BERT}``, ``{Gauss}``)."""
+END = "\ue01f"
+"""Closes the innermost open mark."""
+_MARKS = re.compile("[\ue010-\ue01f]")
+_HTML_TAGS = {ITALIC: ("<i>", "</i>"), BOLD: ("<b>", "</b>"),
+              SMALL_CAPS: ('<span class="smallcaps">', "</span>"),
+              SUPERSCRIPT: ("<sup>", "</sup>"), SUBSCRIPT: ("<sub>", "</sub>"),
+              NO_CASE: ("", "")}
+
+TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"),
+                 ("`", "\u2018"), ("'", "\u2019"), ("~", "\u00a0"))
+"""What TeX's fonts make of dashes, quotes and ``~`` in text, longest first: for ``.bib``
+fields and for ``\\text{…}`` in formulas alike."""
 
 # Accent commands and the combining character each one adds to the following letter.
 _ACCENTS = {
@@ -85,6 +113,18 @@ _SWALLOWED_ARGUMENT = {
     "noopsort", "SortNoop", "sortnoop", "cite", "citep", "citet", "nocite", "label",
     "footnote", "vspace", "hspace", "index", "pdfbookmark",
 }
+# Formatting commands: their argument is shown with a mark, or (switches such as ``\\em``) the
+# rest of the enclosing group is.
+_MARK_COMMANDS = {
+    "emph": ITALIC, "textit": ITALIC, "textsl": ITALIC, "mkbibemph": ITALIC, "mathit": ITALIC,
+    "textbf": BOLD, "mathbf": BOLD, "mkbibbold": BOLD, "textsc": SMALL_CAPS,
+    "textsuperscript": SUPERSCRIPT, "mkbibsuperscript": SUPERSCRIPT,
+    "textsubscript": SUBSCRIPT,
+}
+_MARK_SWITCHES = {"em": ITALIC, "it": ITALIC, "itshape": ITALIC, "sl": ITALIC, "slshape": ITALIC,
+                  "bf": BOLD, "bfseries": BOLD, "sc": SMALL_CAPS, "scshape": SMALL_CAPS}
+# Commands that quote their argument (biblatex's \mkbibquote, csquotes' \enquote).
+_QUOTE_COMMANDS = {"mkbibquote", "enquote", "textquote"}
 # Commands whose argument is printed verbatim: URLs keep their ``~``, ``--`` and ``%``.
 _VERBATIM_ARGUMENT = {"url", "nolinkurl", "path", "doi"}
 
@@ -94,7 +134,6 @@ _SUBSCRIPTS = dict(zip("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋�
 # Text without any of these characters decodes to itself (after whitespace folding).
 _NEEDS_DECODING = re.compile(r"[\\{}$~`']|--")
 _SPACES = re.compile(r"[ \t\r\n]+")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_DEPTH = 60
 
 
@@ -105,12 +144,63 @@ def latex_to_text(source: str) -> str:
     which survives the folding. The result never contains a brace or a ``\\command``,
     except where the source asked for a literal backslash (``\\textbackslash``).
     """
+    return strip_rich(latex_to_rich(source)).strip()
+
+
+def latex_to_rich(source: str) -> str:
+    """Like :func:`latex_to_text`, with formatting and case protection kept as marks."""
     if not source:
         return ""
-    text = _CONTROL_CHARS.sub("", source)
+    text = _MARKS.sub("", source)
     if _NEEDS_DECODING.search(text):
-        text = _Decoder(text).decode()
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
+        text = _Decoder(text, protect=True).decode()
+    text = _SPACES_AND_MARKS.sub(_one_space, _drop_empty_marks(text)).strip()
+    return unicodedata.normalize("NFC", text)
+
+
+def strip_rich(text: str) -> str:
+    """The plain text of a rich string."""
+    return _MARKS.sub("", text) if text else text
+
+
+def rich_to_html(text: str) -> str:
+    """A rich string as escaped HTML: ``<i>``, ``<b>``, ``<sup>``, ``<sub>`` and
+    ``<span class="smallcaps">``; every tag opened is closed, whatever the marks say."""
+    out: list[str] = []
+    stack: list[str] = []
+    start = 0
+    for match in _MARKS.finditer(text):
+        out.append(html.escape(text[start:match.start()]))
+        start = match.end()
+        mark = match.group()
+        if mark == END:
+            if stack:
+                out.append(_HTML_TAGS[stack.pop()][1])
+        elif mark in _HTML_TAGS:
+            stack.append(mark)
+            out.append(_HTML_TAGS[mark][0])
+    out.append(html.escape(text[start:]))
+    out.extend(_HTML_TAGS[mark][1] for mark in reversed(stack))
+    return "".join(out)
+
+
+_SPACES_AND_MARKS = re.compile("[ \t\r\n]+((?:[\ue010-\ue01f][ \t\r\n]*)*)")
+
+
+def _one_space(match: re.Match[str]) -> str:
+    """A run of spaces, with marks among them, is one space followed by the marks."""
+    return " " + _SPACES.sub("", match.group(1))
+
+
+def _drop_empty_marks(text: str) -> str:
+    """``\\emph{}`` leaves a mark around nothing: drop it (and any that become empty)."""
+    if END not in text:
+        return text
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub("[\ue010-\ue01e]\\s*\ue01f", "", text)
+    return text
 
 
 def decode_url(source: str) -> str:
@@ -118,7 +208,7 @@ def decode_url(source: str) -> str:
 
     URLs are not run through :func:`latex_to_text`: ``--`` and ``~`` mean themselves there.
     """
-    text = _CONTROL_CHARS.sub("", source).strip()
+    text = source.strip()
     match = re.fullmatch(r"\\(?:url|href)\s*\{(.*?)\}.*", text, re.DOTALL)
     if match:
         text = match.group(1)
@@ -130,11 +220,13 @@ def decode_url(source: str) -> str:
 class _Decoder:
     """One pass over a field value; ``pos`` moves forward only."""
 
-    def __init__(self, text: str, depth: int = 0, math: bool = False):
+    def __init__(self, text: str, depth: int = 0, math: bool = False, protect: bool = False):
         self.text = text
         self.pos = 0
         self.depth = depth
         self.math = math
+        self.protect = protect
+        """Braces at this level protect their text from case changes (the field's top)."""
 
     def decode(self) -> str:
         pieces: list[str] = []
@@ -148,8 +240,12 @@ class _Decoder:
         char = self.text[self.pos]
         if char == "\\":
             return self._command()
-        if char in "{}":
-            self.pos += 1  # grouping braces print nothing
+        if char == "{":
+            if self.protect and not self.text.startswith("{\\", self.pos):
+                return NO_CASE + self._group() + END
+            return self._group()  # a group prints its content; a switch inside ends with it
+        if char == "}":
+            self.pos += 1  # a stray closing brace prints nothing
             return ""
         if char == "$":
             return self._dollar_math()
@@ -165,8 +261,7 @@ class _Decoder:
 
     def _ligature(self) -> str | None:
         """Dashes, TeX quotes and ``~``, as TeX's fonts render them."""
-        for written, shown in (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"),
-                               ("`", "‘"), ("'", "’"), ("~", "\u00a0")):
+        for written, shown in TEX_LIGATURES:
             if self.text.startswith(written, self.pos):
                 self.pos += len(written)
                 return shown
@@ -206,6 +301,14 @@ class _Decoder:
         return name
 
     def _other_command(self, name: str) -> str:
+        if name in _MARK_COMMANDS:
+            return _MARK_COMMANDS[name] + self._argument() + END
+        if name in _MARK_SWITCHES:
+            rest = self._nested(self.text[self.pos:], self.math)
+            self.pos = len(self.text)
+            return _MARK_SWITCHES[name] + rest + END
+        if name in _QUOTE_COMMANDS:
+            return "“" + self._argument() + "”"
         if name in _VERBATIM_ARGUMENT:
             return self._raw_group()
         if name in _SWALLOWED_ARGUMENT:
@@ -287,6 +390,13 @@ class _Decoder:
                     return index
             index += 1
         return len(self.text)
+
+    def _group(self) -> str:
+        """The ``{group}`` at ``pos``, decoded."""
+        end = self._group_end()
+        inner = self.text[self.pos + 1:end]
+        self.pos = end + 1
+        return self._nested(inner, self.math)
 
     def _raw_group(self) -> str:
         """The text of the next ``{...}`` group, undecoded (URLs, sort keys)."""

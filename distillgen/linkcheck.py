@@ -31,6 +31,11 @@ def ids_in(content: bytes) -> set[str]:
             for m in _ID_RE.finditer(content)}
 
 
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
+"""Pages whose ids a fragment names; a fragment of another file (``data.csv#row=4``, a PDF's
+``#page=2``) means something to its viewer, not to us."""
+
+
 def _ids_of(plan: Plan, page: PurePosixPath) -> set[str]:
     content = plan.get(page)
     if isinstance(content, Blob):
@@ -85,7 +90,8 @@ def check_links(documents: Iterable[tuple[RenderedPost, Links]], plan: Plan,
                 problems.append(warning("broken-link", f"link to `{href}` leads nowhere", where,
                                         hint="relative links resolve from the post's page "
                                              f"`{page_dir}/`; link to a .md file to reach a post"))
-            elif fragment and unquote(fragment) not in ids(target):
+            elif fragment and target.suffix in _HTML_SUFFIXES and \
+                    unquote(fragment) not in ids(target):
                 problems.append(warning("broken-anchor",
                                         f"`#{fragment}` is not an id on `{target}`", where))
     return problems

@@ -25,13 +25,35 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Affiliation:
+    """An institution an author belongs to."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Author:
     """One author of a post, as written in front matter."""
 
     name: str
     url: str | None = None
-    affiliation: str | None = None
-    affiliation_url: str | None = None
+    orcid: str | None = None
+    """An ORCID iD, ``0000-0002-1825-0097`` (checksum verified)."""
+    affiliations: tuple[Affiliation, ...] = ()
+
+    @property
+    def affiliation(self) -> str | None:
+        """The first affiliation's name (templates written for one affiliation use it)."""
+        return self.affiliations[0].name if self.affiliations else None
+
+    @property
+    def affiliation_url(self) -> str | None:
+        return self.affiliations[0].url if self.affiliations else None
+
+    @property
+    def orcid_url(self) -> str | None:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else None
 
 
 @dataclass(frozen=True)
@@ -53,8 +75,20 @@ class PostMeta:
     doi: str | None = None
     image: str | None = None
     """Social preview image, a path relative to the Markdown file or an absolute URL."""
-    bibliography: str | None = None
-    """A post-local .bib, relative to the Markdown file."""
+    bibliography: tuple[str, ...] = ()
+    """Post-local .bib files, relative to the Markdown file, searched in order before the
+    site's."""
+    csl: str | None = None
+    """A CSL style for this post: a style name (``apa``) or a .csl file relative to it."""
+    csl_at: tuple[int, int] = (1, 1)
+    """Where ``csl`` is written in the file (line, column): a style file that cannot be used
+    is reported there."""
+    nocite: tuple[str, ...] = ()
+    """Keys listed in the references without being cited; ``*`` means every entry."""
+    nocite_line: int = 1
+    """The line of ``nocite`` in the file (unknown keys are reported there)."""
+    abstract: str = ""
+    """Shown as the abstract block; the page's description when there is no description."""
     citation: bool = True
     """Show the "Cite this post" block."""
     toc: bool = True
@@ -140,9 +174,13 @@ class RenderedPost:
     """Blocks the author moved to the appendix (``::: {.appendix}``, ``{.appendix}`` sections)."""
     toc: tuple[TocEntry, ...] = ()
     citations: tuple[str, ...] = ()
-    """Cited keys, in order of first citation."""
+    """Keys of the works in the reference list: cited ones in order of first citation, then
+    those listed by ``nocite``."""
     bibliography_html: tuple[tuple[str, str], ...] = ()
-    """(key, entry HTML) for each cited work, in citation order."""
+    """(key, entry HTML) for each cited work, in the order of the reference list."""
+    bibliography_numbered: bool = True
+    """The reference list is numbered by the page (built-in numeric); other styles write
+    their own labels or none."""
     footnotes_html: tuple[tuple[int, str], ...] = ()
     """(number, note HTML) for the appendix."""
     assets: tuple[AssetRef, ...] = ()

@@ -1,4 +1,5 @@
-"""Names: slugs for URLs and file names, and did-you-mean for mistyped keys."""
+"""Names: slugs for URLs and file names, what a web link and a DOI are, and did-you-mean for
+mistyped keys."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .errors import did_you_mean
 
@@ -58,6 +59,33 @@ def url_path(path: str) -> str:
     starting a fragment or a query, and a segment holding ``:`` never reads as a scheme.
     ``/`` separates segments; ``.`` and ``..`` are kept. Slugs and theme paths are unchanged."""
     return "/".join(quote(segment, safe="") for segment in path.split("/"))
+
+
+def is_web_url(value: str) -> bool:
+    """An absolute http(s) URL with a host and no whitespace: the only links taken from
+    front matter, settings and ``.bib`` fields as addresses on the web."""
+    if not value or any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+DOI_PATTERN = re.compile(r"10\.\d{4,9}/\S+")
+"""What a DOI is: ``10.`` a registrant code of 4 to 9 digits, ``/`` and a suffix."""
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def bare_doi(written: str) -> str:
+    """A DOI as written, without a ``https://doi.org/``, ``dx.doi.org`` or ``doi:`` prefix."""
+    return _DOI_PREFIX.sub("", written)
+
+
+def doi_url(doi: str) -> str:
+    """The resolver link of a DOI, percent-encoded where a DOI's suffix may hold anything."""
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
 def _shorten(slug: str, limit: int) -> str:

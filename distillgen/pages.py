@@ -1,7 +1,7 @@
 """Standalone pages and the site menu.
 
 A Markdown file of the content folder outside ``content/blog/`` is a page (see
-:func:`distillgen.front_matter.document_kind`): it renders with the whole dialect, publishes
+:func:`distillgen.addresses.document_kind`): it renders with the whole dialect, publishes
 at its path (``content/about.md`` -> ``about/``) and is listed nowhere but the sitemap. A page
 with ``menu: N`` is linked from the header of every page, menus ordered by N (then by title).
 """

@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -21,8 +20,9 @@ from .assemble import Site, TagPage
 from .cite_post import cite_post
 from .config import SiteConfig
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
-from .model import Content, Plan, RenderedPost
-from .names import slugify, url_path
+from .markdown.highlight import stylesheet
+from .model import Author, Content, Plan, RenderedPost
+from .names import doi_url, slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
@@ -57,7 +57,7 @@ class PageRenderer:
         self.config = config
         self.site = site
         self.env = env
-        self.base_path = urlsplit(config.base_url).path or "/"
+        self.base_path = config.base_path()
 
     def context(self, page_dir: str, *, rooted: bool = False, site: Any = None) -> dict:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
@@ -160,22 +160,36 @@ def _json_ld(config: SiteConfig, post: RenderedPost, canonical: str) -> dict:
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": meta.title,
-        "description": meta.description or post.summary_text,
+        "description": meta.description or meta.abstract or post.summary_text,
         "datePublished": meta.pub_date.isoformat(),
         "url": canonical,
         "mainEntityOfPage": canonical,
-        "author": [
-            {"@type": "Person", "name": a.name, **({"url": a.url} if a.url else {})}
-            for a in meta.authors
-        ],
+        "author": [_json_ld_person(a) for a in meta.authors],
         "publisher": {"@type": "Organization", "name": config.title},
         "keywords": list(meta.tags),
     }
+    if meta.abstract:
+        data["abstract"] = meta.abstract
     if meta.updated_date:
         data["dateModified"] = meta.updated_date.isoformat()
     if meta.doi:
-        data["identifier"] = f"https://doi.org/{meta.doi}"
+        data["identifier"] = doi_url(meta.doi)
     return data
+
+
+def _json_ld_person(author: Author) -> dict:
+    """schema.org's Person: the ORCID iD as its identifier, affiliations as organisations."""
+    person: dict = {"@type": "Person", "name": author.name}
+    if author.url:
+        person["url"] = author.url
+    if author.orcid_url:
+        person["identifier"] = author.orcid_url
+        person["sameAs"] = [author.orcid_url]
+    if author.affiliations:
+        person["affiliation"] = [
+            {"@type": "Organization", "name": a.name, **({"url": a.url} if a.url else {})}
+            for a in author.affiliations]
+    return person
 
 
 def newest_date(site: Site) -> dt.datetime:
@@ -187,13 +201,16 @@ def newest_date(site: Site) -> dt.datetime:
 def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
                 post_pages: Mapping[str, Content],
-                generated: GeneratedPages | None = None) -> Plan:
-    """Every output file: pages, feeds, sitemap, theme and site assets, copied images.
+                generated: GeneratedPages | None = None,
+                post_files: Mapping[str, bytes] | None = None) -> Plan:
+    """Every output file: pages, feeds, sitemap, theme and site assets, copied images, and
+    each post's citation downloads.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
     the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
-    post's page (rendered with :class:`PostPages`), by source path. With ``generated``, a
-    generated page whose inputs did not change is not rendered again.
+    post's page (rendered with :class:`PostPages`), by source path; ``post_files``: other
+    files of post folders by output path (each post's ``references.bib``). With
+    ``generated``, a generated page whose inputs did not change is not rendered again.
     """
     renderer = PageRenderer(config, site, env)
     plan = _PlanBuilder()
@@ -208,9 +225,7 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
             return render()
         return generated.page(path, (template, page_dir, rooted, values), render)
 
-    def stylesheet(_seen: Any = None) -> bytes:
-        from .markdown.highlight import stylesheet
-
+    def highlight_css(_seen: Any = None) -> bytes:
         return stylesheet().encode("utf-8")
 
     for path in sorted(copied):
@@ -219,13 +234,24 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
         if file.is_file():
             put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file, weak=True)
     css = "assets/css/highlight.css"
-    put(css, generated.page(css, (), stylesheet) if generated else stylesheet(), weak=True)
+    put(css, generated.page(css, (), highlight_css) if generated else highlight_css(),
+        weak=True)
     for relative in sorted(site_assets):
         put(f"assets/{relative}", site_assets[relative], what="a file of the site's assets")
 
     for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
             owner=post.post.source_path)
+    for post in site.posts:
+        if post.post.meta.citation:
+            citation = cite_post(post.post.meta, absolute_url(config, post_target(post)),
+                                 config.title, config.author)
+            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"),
+                what="the post's citation")
+            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"),
+                what="the post's citation")
+    for path in sorted(post_files or {}):
+        put(path, (post_files or {})[path], what="the works the post cites")
     put("index.html", page("index.html", "index.html", ""), what="the home page")
     put("tags/index.html", page("tags/index.html", "tags.html", "tags"),
         what="the list of tags")

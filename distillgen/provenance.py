@@ -20,8 +20,11 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from . import __version__
 
 PLACEHOLDER = "git+https://github.com/OWNER/distillgen"
 """Stands for the repository distillgen comes from, when this copy cannot tell."""
@@ -37,10 +40,6 @@ class InstallSource:
 
 def install_source() -> InstallSource:
     """This copy's source, from its installation record."""
-    from importlib import metadata
-
-    from . import __version__
-
     # Several records can be found (an egg-info beside a checkout, on sys.path first): the
     # one that says where it came from is the installed one.
     records = [dist.read_text("direct_url.json")

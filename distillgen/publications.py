@@ -27,9 +27,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import pybtex.errors
+from pybtex.database.input.bibtex import Parser
+from pybtex.exceptions import PybtexError
+
 from .bibliography import Entry, load_bibliography
+from .bibliography.format import reference_html
 from .errors import Diagnostic, SourceLocation, error, warning
+from .latex_text import decode_url, latex_to_text
 from .model import AssetInfo, AssetRef, Post
+from .names import doi_url, is_web_url
+from .text import LineIndex, decode_leniently
 
 LINK_FIELDS = (("pdf", "PDF"), ("doi", "DOI"), ("arxiv", "arXiv"), ("url", "URL"),
                ("html", "HTML"), ("code", "Code"), ("slides", "Slides"),
@@ -110,7 +118,7 @@ def load_publications(root: Path, content_dir: str, pages: Iterable[Post],
             continue
         bibliography = load_bibliography(file, display)
         diagnostics.extend(bibliography.diagnostics)
-        text = file.read_bytes().decode("utf-8", errors="replace")
+        text, _ = decode_leniently(file.read_bytes(), display)  # reported by the load
         builder = _ListBuilder(display, text, page, content_dir, assets_on_disk, site_author)
         found[page.source_path] = builder.build(bibliography.entries.values())
         diagnostics.extend(builder.diagnostics)
@@ -122,7 +130,7 @@ class _ListBuilder:
                  assets_on_disk: Mapping[str, AssetInfo], site_author: str):
         self.display = display
         self.text = text
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines = LineIndex(text, display)
         self.page = page
         self.content_dir = PurePosixPath(content_dir)
         self.assets_on_disk = assets_on_disk
@@ -152,24 +160,24 @@ class _ListBuilder:
             if href and all(link.href != href for link in links):
                 links.append(PublicationLink(label, href))
         return Publication(
-            key=entry.key, html=_mark_author(entry.html(), self.site_author),
+            key=entry.key, html=_mark_author(reference_html(entry), self.site_author),
             links=tuple(links), abstract=_abstract(fields.get("abstract", "")),
             bibtex=_without_display_fields(source))
 
     def link(self, entry: Entry, name: str, fields: Mapping[str, str], source: str) -> str:
         if name == "doi":
-            return _doi_url(entry.doi) if entry.doi else ""
+            return doi_url(entry.doi) if entry.doi else ""
         if name == "url":
             return entry.url or ""
         if name == "arxiv":
             arxiv = _url_value(fields.get("arxiv", ""))
             if arxiv:
-                return arxiv if _is_web_url(arxiv) else f"https://arxiv.org/abs/{arxiv}"
+                return arxiv if is_web_url(arxiv) else f"https://arxiv.org/abs/{arxiv}"
             return ""
         value = _url_value(fields.get(name, ""))
         if not value:
             return ""
-        if _is_web_url(value):
+        if is_web_url(value):
             return value
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
             self.diagnostics.append(warning(
@@ -201,8 +209,7 @@ class _ListBuilder:
     # -- the entry's source text
 
     def offset(self, location: SourceLocation) -> int:
-        line = min(max(location.line, 1), len(self.line_starts)) - 1
-        start = self.line_starts[line]
+        start = self.lines.line_start(location.line)
         at = self.text.find("@", start + max(location.column - 1, 0))
         return at if at >= 0 else start
 
@@ -216,8 +223,7 @@ class _ListBuilder:
             return entry.location
         start = self.offset(entry.location) + match.start() + (len(match.group())
                                                               - len(match.group().lstrip()))
-        line = self.text.count("\n", 0, start)
-        return SourceLocation(self.display, line + 1, start - self.line_starts[line] + 1)
+        return self.lines.location(start)
 
 
 def _output_path(source: PurePosixPath, content_dir: PurePosixPath) -> PurePosixPath:
@@ -251,10 +257,6 @@ def _entry_end(text: str, start: int) -> int:
 
 def _extra_fields(source: str) -> dict[str, str]:
     """The raw values of the fields the bibliography does not model (lowercased names)."""
-    import pybtex.errors
-    from pybtex.database.input.bibtex import Parser
-    from pybtex.exceptions import PybtexError
-
     wanted = {name for name, _ in LINK_FIELDS} | {"abstract"}
     try:
         with pybtex.errors.capture():
@@ -268,25 +270,11 @@ def _extra_fields(source: str) -> dict[str, str]:
 
 
 def _url_value(raw: str) -> str:
-    from .latex_text import decode_url
-
     return decode_url(raw) if raw else ""
 
 
 def _abstract(raw: str) -> str:
-    from .latex_text import latex_to_text
-
     return latex_to_text(raw) if raw else ""
-
-
-def _is_web_url(value: str) -> bool:
-    return re.match(r"^https?://[^\s/]+", value, re.IGNORECASE) is not None
-
-
-def _doi_url(doi: str) -> str:
-    import urllib.parse
-
-    return "https://doi.org/" + urllib.parse.quote(doi, safe="/:;()._-")
 
 
 _YEAR = re.compile(r"\d{4}")

@@ -7,19 +7,26 @@ worker processes and be cached by a hash of those inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Mapping
+import posixpath
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .bibliography.csl import CslStyle
+from .bibliography.model import Entry
+from .bibliography.styles import post_style
 from .errors import SourceLocation, did_you_mean
 from .markdown import make_markdown
 from .markdown.appendix import render_appendix
+from .markdown.citations import resolve_citations
 from .markdown.figures import plain_text, resolve_local_file
 from .markdown.headings import table_of_contents
+from .markdown.locations import BODY_LINES
 from .markdown.math.macros import Macro
 from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
@@ -34,10 +41,14 @@ class RenderContext:
 
     settings: RenderSettings = field(default_factory=default_render_settings)
     """The settings rendering reads, built once per build from SiteConfig."""
-    entries: Mapping[str, object] = field(default_factory=dict)
+    entries: Mapping[str, Entry] = field(default_factory=dict)
     """Bibliography entries by key (site bibliography; a post's own .bib is merged in)."""
-    post_entries: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    post_entries: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
     """Post-local bibliographies: .bib path (site-relative) -> entries."""
+    csl: CslStyle | None = None
+    """The site's CSL style (setting ``csl``); None: the built-in ``citation_style``."""
+    styles: Mapping[str, CslStyle] = field(default_factory=dict)
+    """CSL styles posts name in front matter, by :func:`post_style_key`."""
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
@@ -50,29 +61,66 @@ def _markdown(smart_punctuation: bool = True) -> MarkdownIt:
     return make_markdown(smart_punctuation=smart_punctuation)
 
 
-def lookup_for(post: Post, context: RenderContext):
-    """The entry lookup for a post: its own .bib first, then the site's."""
+EntryLookup = Callable[[str], Entry | None]
+
+
+def lookup_for(post: Post, context: RenderContext) -> EntryLookup:
+    """The entry lookup for a post: its own .bib files first, in order, then the site's."""
     return _lookup(post, context)[0]
 
 
-def _lookup(post: Post, context: RenderContext):
-    local: Mapping[str, object] = {}
-    if post.meta.bibliography:
-        local = context.post_entries.get(_local_bib_path(post), {})
-    if not local:
+def _lookup(post: Post, context: RenderContext) -> tuple[EntryLookup, Callable[[], list[str]]]:
+    tables = [context.post_entries.get(path, {}) for path in local_bib_paths(post)]
+    tables = [table for table in tables if table]
+    if not tables:
         return context.entries.get, lambda: list(context.entries)
+    tables.append(context.entries)
 
-    def lookup(key: str):
-        return local.get(key) or context.entries.get(key)
+    def lookup(key: str) -> Entry | None:
+        for table in tables:
+            entry = table.get(key)
+            if entry is not None:
+                return entry
+        return None
 
-    return lookup, lambda: list(local) + list(context.entries)
+    return lookup, lambda: list(dict.fromkeys(key for table in tables for key in table))
 
 
-def _local_bib_path(post: Post) -> str:
-    import posixpath
-
+def local_bib_paths(post: Post) -> list[str]:
+    """The post's own .bib files, site-relative and normalised (as the build keys them)."""
     folder = posixpath.dirname(post.source_path)
-    return posixpath.normpath(posixpath.join(folder, post.meta.bibliography or ""))
+    return [posixpath.normpath(posixpath.join(folder, path)) for path in post.meta.bibliography]
+
+
+def post_style_key(post: Post) -> str | None:
+    """How a post's front-matter ``csl`` is keyed in :attr:`RenderContext.styles`: a style
+    name as written, a file by its site-relative path."""
+    from .bibliography.csl import is_style_file
+
+    written = post.meta.csl
+    if not written or not is_style_file(written):
+        return written
+    return posixpath.normpath(posixpath.join(posixpath.dirname(post.source_path), written))
+
+
+def style_of(post: Post, context: RenderContext) -> CslStyle | None:
+    """The CSL style a post is cited in, or None for the built-in ``citation_style``."""
+    key = post_style_key(post)
+    if key is not None:
+        return context.styles.get(key)
+    return context.csl
+
+
+def post_dependencies(post: Post, context: RenderContext) -> tuple:
+    """What rendering this post reads besides the post itself, the build's render settings
+    and macros (:func:`distillgen.cache.keys.render_inputs`) and the entries it looks up:
+    its CSL style, and for ``nocite: "@*"`` the list of every key (adding an entry changes
+    it). Part of its render key (citeproc-py's version is in every key)."""
+    style = style_of(post, context)
+    every_key = None
+    if "*" in post.meta.nocite:
+        every_key = "\0".join(_lookup(post, context)[1]())
+    return (style.digest if style else None, every_key)
 
 
 def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None, *,
@@ -104,44 +152,86 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         post_urls=context.post_urls,
         macros=context.macros,
     )
-    env = {"dg": state, "dg_body_lines": body_lines}
+    env = {"dg": state, BODY_LINES: body_lines}
     tokens = md.parse(post.body, env)
     render_previews(md, tokens, env)
     body_html = md.renderer.render(tokens, md.options, env)
     appendix_html = render_appendix(md, env)
     notes = render_appendix_notes(md, env)
     toc = table_of_contents(md, tokens, env)
-    feed_html = _feed_html(md, tokens, env, state, lookup) if feed else ""
+    feed_parts = _feed_html(md, tokens, env, state) if feed else []
     _report_unknown_notes(state, tokens, env)
     _check_preview_image(post, state)
-    bibliography = tuple(
-        (key, lookup(key).html()) for key in state.cited
-    )
-    references = tuple(lookup(key).plain() for key in state.cited)
+    listed = [lookup(key) for key in state.cited]
+    listed += _nocite(post, context, state, lookup, known, keys_looked_up)
+    style = post_style(context.settings.citation_style, listed, style_of(post, context),
+                       context.settings.language)
+    fill = resolve_citations(state, style)
+    order = style.order()
+    bibliography = tuple((key, style.reference_html(key)) for key in order)
+    references = tuple(style.reference_plain(key) for key in order)
+    feed_html = ""
+    if feed:
+        feed_html = fill("\n".join(
+            feed_parts + _feed_references(bibliography, style.numbered_list)))
     return RenderedPost(
         post=post,
-        html=body_html,
-        appendix_html=appendix_html,
-        toc=toc,
-        citations=tuple(state.cited),
+        html=fill(body_html),
+        appendix_html=fill(appendix_html),
+        toc=tuple(dataclasses.replace(entry, html=fill(entry.html)) for entry in toc),
+        citations=tuple(entry.key for entry in listed),
         bibliography_html=bibliography,
-        footnotes_html=notes,
+        bibliography_numbered=style.numbered_list,
+        footnotes_html=tuple((number, fill(note)) for number, note in notes),
         assets=tuple(state.assets[k] for k in sorted(state.assets)),
         links=tuple(state.links),
         anchors=tuple(_ids(tokens)),
         diagnostics=tuple(state.diagnostics),
         summary_text=_summary(tokens),
         reference_meta=references,
-        image=state.extra.get("image"),
+        image=state.preview_image,
         feed_html=feed_html,
         keys_looked_up=tuple(sorted(keys_looked_up)),
         files_looked_up=tuple(sorted(state.files_looked_up)),
     )
 
 
-def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState, lookup) -> str:
+def _nocite(post: Post, context: RenderContext, state: RenderState, lookup, known,
+            keys_looked_up: set[str]) -> list:
+    """The works front matter lists with ``nocite`` (``*`` for every entry), not cited."""
+    wanted = post.meta.nocite
+    if not wanted:
+        return []
+    keys = known() if "*" in wanted else [key for key in wanted if key != "*"]
+    if "*" in wanted:
+        keys_looked_up.update(keys)
+    listed = []
+    for key in dict.fromkeys(keys):
+        entry = lookup(key)
+        if entry is None:
+            suggestion = state.suggest("citation", key, known)
+            state.report("unknown-citation", f"unknown citation key `{key}` in `nocite`",
+                         hint=f"did you mean `{suggestion}`?" if suggestion else None,
+                         warning=state.settings.unknown_citation == "warn",
+                         location=SourceLocation(post.source_path, post.meta.nocite_line, 1))
+        elif entry.key not in state.cited:
+            listed.append(entry)
+    return list({entry.key: entry for entry in listed}.values())
+
+
+def _feed_references(bibliography: tuple[tuple[str, str], ...], numbered: bool) -> list[str]:
+    """The reference list of the feed copy: numbered by the list in the built-in numeric
+    style; other styles write their own labels, or sort by author."""
+    if not bibliography:
+        return []
+    tag = "ol" if numbered else "ul"
+    return [f"<h2>References</h2>\n<{tag}>",
+            *(f"<li>{entry}</li>" for _key, entry in bibliography), f"</{tag}>"]
+
+
+def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState) -> list[str]:
     """The body for feed readers, which ignore our CSS: no hover cards or margin notes;
-    notes and references follow the text as lists."""
+    notes (and, added by the caller, references) follow the text as lists."""
     diagnostics_before = len(state.diagnostics)
     state.for_feed = True
     try:
@@ -158,11 +248,7 @@ def _feed_html(md: MarkdownIt, tokens: list[Token], env, state: RenderState, loo
         parts.append("<h2>Notes</h2>\n<ol>")
         parts += [f'<li value="{number}">{note}</li>' for number, note in notes]
         parts.append("</ol>")
-    if state.cited:
-        parts.append("<h2>References</h2>\n<ol>")
-        parts += [f"<li>{lookup(key).html()}</li>" for key in state.cited]
-        parts.append("</ol>")
-    return "\n".join(parts)
+    return parts
 
 
 def _report_unknown_notes(state: RenderState, tokens: list[Token], env) -> None:
@@ -197,7 +283,7 @@ def _check_preview_image(post: Post, state: RenderState) -> None:
     if post.meta.image:
         resolved = resolve_local_file(state, post.meta.image, None)
         if resolved is not None:
-            state.extra["image"] = resolved[2]
+            state.preview_image = resolved[2]
 
 
 def _ids(tokens: list[Token]):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .bibliography.export import references_bib
 from .cache import keys
 from .cache.blobs import BlobStore
 from .cache.index import PostRecord, SiteIndex, SourceRecord
@@ -25,7 +26,7 @@ from .errors import Diagnostic, DistillgenError
 from .linkcheck import ids_in
 from .model import Post, RenderedPost
 from .parallel import Progress, run_chunks
-from .render import RenderContext, lookup_for, render_post
+from .render import RenderContext, lookup_for, post_dependencies, render_post
 from .settings import StageSettings
 from .sources import reread
 
@@ -104,7 +105,9 @@ def render_all(paths: Sequence[str], sources: Mapping[str, SourceRecord],
     for path in paths:
         source = sources[path]
         known = index.posts.get(path)
-        render_key = keys.render_key(source.post_digest, work.render_inputs)
+        render_key = keys.render_key(source.post_digest, work.render_inputs,
+                                     post_dependencies(source.post, work.context)
+                                     if source.post is not None else None)
         if known is None or known.render_key != render_key or \
                 known.lookups != lookups.of(source.post, known.keys_looked_up,
                                             known.files_looked_up):
@@ -168,8 +171,9 @@ class LookupDigests:
 
 
 def _entry_digest(entry: Any) -> str:
-    """What a citation of this entry can show: its label, card and reference text."""
-    return keys.digest(entry.key, entry.year, entry.short_authors(), entry.html(), entry.plain())
+    """What a citation of this entry can show: every field a style may print, and the entry
+    as written (for the post's ``references.bib``)."""
+    return keys.value_digest(entry.digest_parts())
 
 
 def _render_chunk(jobs: Sequence[Job], work: RenderWork) -> list[Outcome]:
@@ -218,14 +222,35 @@ def post_record(rendered: RenderedPost, render_key: str, work: RenderWork, page:
                 listing_html: str, blob: str, pack: str, in_feed: bool) -> PostRecord:
     """What the rest of the build, and the next build, need of a rendered post."""
     listing = listing_of(rendered, listing_html)
-    lookups = work.lookups.of(rendered.post, rendered.keys_looked_up, rendered.files_looked_up)
+    references, parents = references_file(rendered, work.context)
+    looked_up = tuple(sorted({*rendered.keys_looked_up, *parents}))
+    lookups = work.lookups.of(rendered.post, looked_up, rendered.files_looked_up)
     return PostRecord(
-        render_key=render_key, keys_looked_up=rendered.keys_looked_up,
+        render_key=render_key, keys_looked_up=looked_up, references=references,
         files_looked_up=rendered.files_looked_up, lookups=lookups, listing=listing,
         listing_digest=keys.value_digest(listing),
         feed_html=rendered.feed_html if in_feed else "", links=rendered.links,
         page_ids=frozenset(ids_in(page)), diagnostics=rendered.diagnostics, page_key=work.page_key,
         page=blob, pack=pack)
+
+
+def references_file(rendered: RenderedPost, context: RenderContext
+                    ) -> tuple[bytes, tuple[str, ...]]:
+    """The post's ``references.bib`` (the entries its reference list holds, as written; empty
+    when it cites nothing), and the keys it looked up besides the cited ones (the entries
+    they take fields from through ``crossref``)."""
+    if not rendered.citations:
+        return b"", ()
+    resolve = lookup_for(rendered.post, context)
+    looked_up: list[str] = []
+
+    def lookup(key: str) -> Any:
+        looked_up.append(key)
+        return resolve(key)
+
+    entries = [entry for entry in (resolve(key) for key in rendered.citations) if entry]
+    text = references_bib(entries, lookup, rendered.post.meta.title)
+    return text.encode("utf-8"), tuple(looked_up)
 
 
 def listing_of(rendered: RenderedPost, listing_html: str) -> RenderedPost:

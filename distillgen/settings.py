@@ -37,6 +37,8 @@ class RenderSettings:
     unknown_citation: str
     content_dir: str
     smart_punctuation: bool
+    language: str
+    """CSL styles write their terms ("and", "p.") in the site's language."""
 
 
 @dataclass(frozen=True)

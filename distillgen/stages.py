@@ -25,7 +25,6 @@ from . import errors
 from .advice import base_url_warning, missing_bibliography
 from .assemble import assemble_site
 from .assets import index_assets, site_asset_files
-from .build import BuildOptions, BuildResult
 from .cache import Cache, CacheUnwritable, fingerprint, keys
 from .cache import index as site_index
 from .cache import usable as cache_problem
@@ -35,10 +34,11 @@ from .cache.renders import RenderPacks
 from .cache.trees import OutputTrees
 from .config import CACHE_DIR, load_config
 from .errors import Diagnostic, DistillgenError, SourceLocation
-from .inputs import check_unique_urls, feed_sources, load_bibliographies
+from .inputs import check_unique_urls, feed_sources, load_bibliographies, load_styles
 from .linkcheck import check_links, unused_entries
 from .listings import GeneratedPages
 from .model import Blob, Content, RenderedPost
+from .outcome import BuildOptions, BuildResult
 from .pages import SiteInfo, menu_digest, menu_items
 from .parallel import default_workers
 from .plan import PostPages, plan_output
@@ -188,13 +188,15 @@ class Run:
         self.result.stats["read"] = self.sources.read
         return True
 
-    # -- 5. bibliographies -----------------------------------------------------------------
+    # -- 5. bibliographies and styles ----------------------------------------------------
 
     def read_bibliographies(self) -> bool:
         bib_cache = Cache(self.cache_dir, "bib", read_only=self.read_only) \
             if self.use_cache else None
         self.site_bib, self.local_bibs = load_bibliographies(self.config, self.posts,
                                                              self.diagnostics, bib_cache)
+        self.site_style, self.post_styles = load_styles(self.config, self.posts,
+                                                        self.diagnostics)
         return True
 
     # -- 6. files posts may use, pages, menu -----------------------------------------------
@@ -231,6 +233,8 @@ class Run:
             settings=self.settings.render,
             entries=dict(self.site_bib.entries) if self.site_bib else {},
             post_entries={path: dict(bib.entries) for path, bib in self.local_bibs.items()},
+            csl=self.site_style,
+            styles=self.post_styles,
             assets_on_disk=self.assets,
             post_urls={p.source_path: str(p.url_path) for p in self.posts},
             macros=self.macros,
@@ -292,11 +296,13 @@ class Run:
                 post_pages[path] = Blob(record.page, self.blobs.folder / record.page)
             else:
                 post_pages[path] = self.rendered.pages[path]
+        post_files = {f"{record.listing.post.url_path}/references.bib": record.references
+                      for record in self.rendered.records.values() if record.references}
         self.generated = GeneratedPages(self.index, site, self.page_key, self.digests,
                                         self.blobs) if self.blobs is not None else None
         try:
             plan = plan_output(config, site, self.env, self.site_assets, copied, post_pages,
-                               self.generated)
+                               self.generated, post_files)
         except DistillgenError as problem:  # a template failed, or a post collides with a page
             self.diagnostics.extend(problem.diagnostics)
             return False

@@ -6,21 +6,28 @@ A site overrides the theme file by file by putting a template of the same name i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import posixpath
+import stat
+import traceback
 from pathlib import Path
 
 import jinja2
 import jinja2.bccache
+from markupsafe import Markup
 
+from .cache import digest
+from .cache.keys import code_version
 from .errors import Diagnostic, SourceLocation, error
+from .files import write_atomically
+from .layout import TEMPLATES_DIR, THEME_DIR
 from .markdown.citations import anchor_id
 from .text import decode_source
-
-THEME_DIR = Path(__file__).parent / "theme"
 
 
 def theme_templates_dir() -> Path:
@@ -41,8 +48,6 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     escaping) is distillgen's choice too."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        import hashlib
-
         try:
             data = Path(self._get_cache_filename(bucket)).read_bytes()
         except OSError:
@@ -56,18 +61,11 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        import hashlib
-        import tempfile
-
         payload = bucket.bytecode_to_string()
         target = Path(self._get_cache_filename(bucket))
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(bucket.key.encode() + payload).digest() + payload)
-            os.replace(temp, target)
-        except OSError:
-            Path(temp).unlink(missing_ok=True)
+        checked = hashlib.sha256(bucket.key.encode() + payload).digest() + payload
+        with contextlib.suppress(OSError):  # not kept: compiled again next time
+            write_atomically(target, checked)
 
 
 def make_environment(site_templates: Path | None,
@@ -76,9 +74,6 @@ def make_environment(site_templates: Path | None,
     compiled templates are kept there between builds."""
     bytecode = None
     if cache_dir is not None:
-        from .cache import digest
-        from .cache.keys import code_version
-
         try:
             if (cache_dir / "templates").is_symlink() or cache_dir.is_symlink():
                 raise NotADirectoryError("the cache is never written through a link")
@@ -142,8 +137,6 @@ class _SiteLoader(jinja2.FileSystemLoader):
 def _refuse_special_file(search_paths: list[str], template: str) -> None:
     """A template is never read from a FIFO or a device (it would block, or never end):
     such a template counts as absent."""
-    import stat
-
     for search_path in search_paths:
         path = os.path.join(search_path, *jinja2.loaders.split_template_path(template))
         try:
@@ -187,15 +180,11 @@ def jsonld(value: object) -> str:
     """JSON for a <script type=application/ld+json>, with <, > and & unable to end the tag."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=None)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    from markupsafe import Markup
-
     return Markup(text)
 
 
 def templates_digest(site_templates: Path | None) -> str:
     """A hash of every template a page may use, the site's and the theme's."""
-    from .cache import digest
-
     parts: list[str | bytes] = []
     for folder in (site_templates, theme_templates_dir()):
         if folder is None or not folder.is_dir():
@@ -236,9 +225,7 @@ def template_diagnostics(site_templates: Path | None) -> list[Diagnostic]:
 def template_failure(problem: Exception, root: Path) -> Diagnostic:
     """A located ``bad-template`` error for a template that failed while rendering a page
     (an undefined value, a missing parent): the last template line the error passed through."""
-    import traceback
-
-    folders = [root / "templates", theme_templates_dir()]
+    folders = [root / TEMPLATES_DIR, theme_templates_dir()]
     where = None
     for frame in traceback.extract_tb(problem.__traceback__):
         path = Path(frame.filename)

@@ -7,6 +7,8 @@ character refused in one place is refused everywhere.
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
 import unicodedata
 
@@ -47,18 +49,26 @@ def forbidden_character_error(text: str, path: str) -> Diagnostic | None:
                  _CONTROL_HINT)
 
 
-def replace_forbidden_characters(text: str, path: str) -> tuple[str, Diagnostic | None]:
-    """``text`` with every forbidden character replaced by U+FFFD, and the located error
-    for the first one: for inputs read on after the error (a .bib file, so that its other
-    problems show too). The build still fails on the error."""
-    problem = forbidden_character_error(text, path)
-    if problem is None:
-        return text, None
-    return _FORBIDDEN_CHARACTERS.sub("\ufffd", text), problem
+def decode_leniently(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """Like :func:`decode_source`, for inputs read on after an error (a .bib file, so that
+    its other problems show too): bytes that are not UTF-8 and forbidden characters become
+    U+FFFD, and the first of each is a located error. The build still fails on the errors.
+    Line ends are left as they are (the BibTeX reader takes any)."""
+    problems = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(_undecodable(data, exc.start, path))
+        text = data.decode("utf-8", errors="replace")
+    forbidden = forbidden_character_error(text, path)
+    if forbidden is not None:
+        problems.append(forbidden)
+        text = _FORBIDDEN_CHARACTERS.sub("\ufffd", text)
+    return text, problems
 
 
 _FORBIDDEN_CHARACTERS = re.compile(
-    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 """Control characters (tab and line ends aside), surrogates and non-characters: HTML calls them
 parse errors and XML refuses most of them, so one in a title would break the site's feed."""
 _CONTROL_HINT = "delete it (editors often show it as nothing at all)"
@@ -76,6 +86,11 @@ def describe_character(char: str) -> str:
     return f"the {kind} U+{ord(char):04X}"
 
 
+def shown_file_name(name: str) -> str:
+    """A file name fit to print in a message: bytes that are not UTF-8 spelled ``\\xe9``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF, so line numbers agree with every editor."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -89,6 +104,28 @@ def location_in(text: str, index: int, path: str, first_line: int = 1) -> Source
     """
     line_start = text.rfind("\n", 0, index) + 1
     return SourceLocation(path, first_line + text.count("\n", 0, index), index - line_start + 1)
+
+
+class LineIndex:
+    """The same rule as :func:`location_in`, for a text looked up many times (a .bib file
+    with hundreds of entries): line starts found once, each lookup a bisection."""
+
+    def __init__(self, text: str, path: str):
+        self.path = path
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def location(self, index: int) -> SourceLocation:
+        """The 1-based line and column of character ``index``."""
+        line = self.line(index)
+        return SourceLocation(self.path, line, index - self.starts[line - 1] + 1)
+
+    def line(self, index: int) -> int:
+        """The 1-based line of character ``index``."""
+        return bisect.bisect_right(self.starts, index)
+
+    def line_start(self, line: int) -> int:
+        """Where 1-based ``line`` starts (the first or last line when out of range)."""
+        return self.starts[min(max(line, 1), len(self.starts)) - 1]
 
 
 def _undecodable(data: bytes, start: int, path: str) -> Diagnostic:

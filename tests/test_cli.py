@@ -89,6 +89,17 @@ def test_check_writes_nothing_and_reports_links_and_unused_entries(tmp_path: Pat
     assert run(tmp_path, "check", "--strict").returncode == 1
 
 
+def test_a_fragment_of_a_data_file_is_not_an_anchor_to_check(tmp_path: Path):
+    write_post(tmp_path, "one", "[rows](data.csv#row=4), [page](paper.pdf#page=2) and "
+                                "[nothing](#nope).")
+    (tmp_path / "content" / "blog" / "data.csv").write_text("a,b\n1,2\n", "utf-8")
+    (tmp_path / "content" / "blog" / "paper.pdf").write_bytes(b"%PDF-1.4\n")
+    result = run(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    anchors = [line for line in result.stderr.splitlines() if "broken-anchor" in line]
+    assert len(anchors) == 1 and "`#nope`" in anchors[0], result.stderr
+
+
 def test_new_creates_a_draft_that_builds_and_refuses_to_overwrite(tmp_path: Path):
     result = run(tmp_path, "new", "Why Attributions Disagree")
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from distillgen.config import SiteConfig, load_config
+from distillgen.config import SiteConfig, load_config, setting_location
 from distillgen.errors import Diagnostic, DistillgenError
 
 
@@ -242,3 +242,58 @@ def test_fingerprint_follows_what_changes_output(tmp_path: Path) -> None:
     assert base.fingerprint() != SiteConfig(tmp_path, title="Other").fingerprint()
     assert base.fingerprint() != SiteConfig(tmp_path, citation_style="author-year").fingerprint()
     assert len(base.fingerprint()) == 64
+
+
+def test_bibliography_may_be_a_list_searched_in_order(tmp_path: Path) -> None:
+    write_config(tmp_path, 'bibliography = ["refs.bib", "./more/../more.bib", "refs.bib"]\n')
+    config = load_config(tmp_path)
+    assert config.bibliography == ("refs.bib", "more.bib")
+    assert config.bibliography_paths() == [tmp_path.resolve() / "refs.bib",
+                                           tmp_path.resolve() / "more.bib"]
+    assert config.bibliography_path() == tmp_path.resolve() / "refs.bib"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("bibliography = []\n", "empty list"),
+    ('bibliography = ["refs.bib", 3]\n', "must be a string"),
+    ('bibliography = ["../outside.bib"]\n', "outside the site folder"),
+])
+def test_bibliography_lists_are_checked(tmp_path: Path, text: str, words: str) -> None:
+    write_config(tmp_path, text)
+    [problem] = problems(tmp_path)
+    assert (problem.code, where(problem)) == ("bad-config", "distillgen.toml:1:16")
+    assert words in problem.message
+
+
+def test_csl_is_a_style_name_or_a_file(tmp_path: Path) -> None:
+    write_config(tmp_path, 'csl = "chicago-author-date"\n')
+    assert load_config(tmp_path).csl == "chicago-author-date"
+    write_config(tmp_path, 'csl = "styles/house.csl"\n')
+    assert load_config(tmp_path).csl == "styles/house.csl"  # read (and checked) by the build
+    write_config(tmp_path, 'csl = "apa-7th"\n')
+    [problem] = problems(tmp_path)
+    assert (problem.code, where(problem)) == ("bad-config", "distillgen.toml:1:7")
+    assert "unknown CSL style" in problem.message and '"apa"' in problem.hint
+    write_config(tmp_path, 'csl = "../styles/x.csl"\n')
+    assert "outside the site folder" in problems(tmp_path)[0].message
+
+
+def test_the_csl_setting_is_part_of_the_fingerprint(tmp_path: Path) -> None:
+    write_config(tmp_path, 'csl = "apa"\n')
+    apa = load_config(tmp_path).fingerprint()
+    write_config(tmp_path, 'csl = "ieee"\n')
+    assert load_config(tmp_path).fingerprint() != apa
+
+
+def test_a_setting_is_located_at_its_value_or_at_its_key(tmp_path: Path) -> None:
+    """One answer for every message about a setting: the key's line, in the top-level table
+    only (``[extra]`` may hold a key of the same name)."""
+    (tmp_path / "distillgen.toml").write_text(
+        '\ufefftitle = "T"\n  base_url =  "http://localhost:8000/"\n'
+        '[extra]\nbibliography = "x.bib"\n', "utf-8")
+    at_value = setting_location(tmp_path, "base_url")
+    at_key = setting_location(tmp_path, "base_url", at_value=False)
+    assert at_value is not None and at_key is not None
+    assert (at_value.line, at_value.column) == (2, 15)
+    assert (at_key.line, at_key.column) == (2, 3)
+    assert setting_location(tmp_path, "bibliography") is None

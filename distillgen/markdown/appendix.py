@@ -11,21 +11,12 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-APPENDIX_KEY = "dg_appendix"
-"""env key: the appendix's block tokens, in document order."""
+from .locations import closing_index
+from .state import state_of
 
 
 def appendix_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("dg_heading_attributes", "dg_appendix", move_to_appendix)
-
-
-def _close_of(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
 
 
 def move_to_appendix(state: StateCore) -> None:
@@ -46,7 +37,7 @@ def move_to_appendix(state: StateCore) -> None:
                 moved.extend(tokens[index:end])
                 index = end
                 continue
-            end = _close_of(tokens, index)
+            end = closing_index(tokens, index)
             if token.type == "dg_div_open":
                 moved.extend(tokens[index + 1:end])  # the div itself is only a marker
             else:
@@ -57,12 +48,12 @@ def move_to_appendix(state: StateCore) -> None:
         index += 1
     if moved:
         state.tokens = body
-        state.env[APPENDIX_KEY] = moved
+        state_of(state.env).appendix_tokens = moved
 
 
 def render_appendix(md: MarkdownIt, env) -> str:
     """The appendix blocks' HTML ("" when there are none)."""
-    tokens = env.get(APPENDIX_KEY)
+    tokens = state_of(env).appendix_tokens
     if not tokens:
         return ""
     return md.renderer.render(tokens, md.options, env)

@@ -1,8 +1,10 @@
 """Pandoc-style citations: ``@key`` in the text and ``[see @a, p. 3; -@b]`` in brackets.
 
-Parsing produces ``citation`` tokens holding the cited items; rendering resolves them against
-the bibliography, numbers works in order of first citation, and places a hover card beside
-each citation link (a sibling, never nested inside the link) so CSS alone can show it.
+Parsing produces ``citation`` tokens holding the cited items. Rendering resolves them against
+the bibliography, numbers works in order of first citation, and leaves a placeholder that
+:func:`resolve_citations` fills at the end with the text the post's style gives (built-in
+numeric or author-year, or CSL: ``distillgen.bibliography.styles``), each work's label a link
+with a hover card beside it (a sibling, never nested inside the link) so CSS alone can show it.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from ..bibliography.model import Entry
 from .crossref import reference_token_type
 from .locations import recording_offsets
-from .state import CitableEntry, RenderState, state_of
+from .records import CitationRecord, CiteItem
+from .state import RenderState, state_of
 
 # A key starts with a letter, digit or "_"; punctuation from pandoc's set may appear inside
 # it but never at its end ("@doe99." cites doe99).
@@ -36,17 +39,6 @@ _URL_START_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://|www\.|mailto:)"
 """A scheme is at most 32 characters long, so searching a long word stays linear."""
 _WORD_RE = re.compile(r"[^ \n(]+")
 """A "word" for deciding whether an ``@`` is part of an address: no space, newline or "("."""
-
-
-@dataclass(frozen=True)
-class CiteItem:
-    """One cited work inside a citation, with pandoc's optional extras."""
-
-    key: str
-    prefix: str = ""
-    suffix: str = ""
-    """Locator and suffix text, e.g. ``p. 33``."""
-    suppress_author: bool = False
 
 
 def citations_plugin(md: MarkdownIt) -> None:
@@ -80,18 +72,39 @@ def parse_bracketed_citation(state: StateInline, silent: bool) -> bool:
     if "@" not in inner:
         return False
     items = []
+    comma_separated = False
     for part in inner.split(";"):
-        match = _ITEM_RE.match(part.strip())
-        if match is None or "@" in match["suffix"]:
+        found = _items_of(part)
+        if found is None:
             return False
-        items.append(_prose_item(match))
+        comma_separated = comma_separated or len(found) > 1
+        items += found
     if not silent:
         token = state.push(reference_token_type(items), "", 0)
-        token.meta = {"items": tuple(items), "mode": "paren"}
+        token.meta = {"items": tuple(items), "mode": "paren",
+                      "comma_separated": comma_separated}
         token.content = src[start:end + 1]
         token.markup = src[start:end + 1]
     state.pos = end + 1
     return True
+
+
+def _items_of(part: str) -> list[CiteItem] | None:
+    """The work cited by one ``;``-separated part, or None when it is not a citation.
+
+    ``[@a, @b]`` means ``[@a; @b]`` (pandoc would read a citation of ``a`` whose suffix holds
+    an in-text citation of ``b``): each comma-separated key is cited, and the renderer warns.
+    """
+    match = _ITEM_RE.match(part.strip())
+    if match is None:
+        return None
+    if "@" not in match["suffix"]:
+        return [_prose_item(match)]
+    pieces = [_ITEM_RE.match(piece.strip()) for piece in part.split(",")]
+    if any(piece is None or "@" in piece["suffix"] or piece["suffix"].strip()
+           for piece in pieces[:-1]) or pieces[-1] is None or "@" in pieces[-1]["suffix"]:
+        return None
+    return [_prose_item(piece) for piece in pieces if piece is not None]
 
 
 def _closing_bracket(src: str, pos: int, limit: int) -> int | None:
@@ -179,6 +192,14 @@ def parse_intext_citation(state: StateInline, silent: bool) -> bool:
 
 
 # --------------------------------------------------------------------------- rendering
+#
+# A citation's text can depend on every work the post cites (numeric labels on the order of
+# first citation, "2019a" on the existence of a 2019b), so rendering a citation token only
+# records it and leaves a placeholder; :func:`resolve_citations` writes them all once the
+# whole post (body, notes, feed copy) has been rendered, in the post's style.
+
+PLACEHOLDER = "\x01cite:{}\x01"
+_PLACEHOLDER_RE = re.compile("\x01cite:(\\d+)\x01")
 
 
 def anchor_id(key: str) -> str:
@@ -187,21 +208,40 @@ def anchor_id(key: str) -> str:
 
 
 def render_citation(self, tokens: Sequence[Token], idx: int, options, env) -> str:
-    """Render one citation token; unknown keys become located diagnostics."""
+    """Record one citation token (unknown keys become located diagnostics) and leave a
+    placeholder for its text."""
     state = state_of(env)
     token = tokens[idx]
     items: tuple[CiteItem, ...] = token.meta["items"]
-    resolved: list[tuple[CiteItem, CitableEntry | None]] = []
+    if token.meta.get("comma_separated"):
+        state.report("comma-between-citations",
+                     "citations in brackets are separated by `;`, not `,`", token,
+                     hint=f"write `[{'; '.join('@' + item.key for item in items)}]`",
+                     warning=True)
+    resolved: list[tuple[CiteItem, Entry | None]] = []
+    links: list[tuple[str, str, str]] = []
     for item in items:
         entry = state.lookup_entry(item.key)
         if entry is None:
             _report_unknown(state, token, item.key)
         else:
             state.cited.setdefault(entry.key, len(state.cited) + 1)
+            links.append(_link_ids(state, entry))
         resolved.append((item, entry))
-    if token.meta["mode"] == "intext":
-        return _render_intext(state, *resolved[0])
-    return _render_parenthetical(state, resolved)
+    state.citations.append(CitationRecord(token.meta["mode"], tuple(resolved), tuple(links),
+                                          state.for_feed))
+    return PLACEHOLDER.format(len(state.citations) - 1)
+
+
+def _link_ids(state: RenderState, entry: Entry) -> tuple[str, str, str]:
+    if state.for_feed:
+        return entry.key, "", ""
+    card_id = state.next_id("cite-card")
+    back_target = ""
+    if entry.key not in state.cite_anchors and not state.in_appendix:
+        state.cite_anchors.add(entry.key)
+        back_target = f"cite-{anchor_id(entry.key)}"
+    return entry.key, card_id, back_target
 
 
 def _report_unknown(state: RenderState, token: Token, key: str) -> None:
@@ -214,62 +254,55 @@ def _report_unknown(state: RenderState, token: Token, key: str) -> None:
                  location=state.location(token, column_shift=column_shift))
 
 
-def _cite_link(state: RenderState, entry: CitableEntry, text: str) -> str:
+def resolve_citations(state: RenderState, style) -> Callable[[str], str]:
+    """The function that replaces every placeholder in a rendered text with its citation,
+    written in ``style`` (a :class:`distillgen.bibliography.styles.PostStyle`)."""
+    texts = [_citation_html(record, style) for record in state.citations]
+
+    def resolve(text: str) -> str:
+        if "\x01cite:" not in text:
+            return text
+        return _PLACEHOLDER_RE.sub(lambda m: texts[int(m.group(1))]
+                                   if int(m.group(1)) < len(texts) else m.group(0), text)
+
+    return resolve
+
+
+def _citation_html(record: CitationRecord, style) -> str:
+    unused = list(record.links)
+
+    def link(entry, label: str) -> str:
+        """The label linked, with the ids recorded for this work (styles may reorder)."""
+        found = next((ids for ids in unused if ids[0] == entry.key), None)
+        if found is not None:
+            unused.remove(found)
+        _key, card_id, back_target = found or (entry.key, "", "")
+        return _cite_link(entry, label, card_id, back_target, style, record.for_feed)
+
+    if record.mode == "intext":
+        item, entry = record.items[0]
+        if entry is None:
+            return _unknown(item)
+        return style.intext(item, entry, link)
+    return style.parenthetical(record.items, link, _unknown)
+
+
+def _cite_link(entry: Entry, text: str, card_id: str, back_target: str, style,
+               for_feed: bool) -> str:
     """A link to the reference, the hover card beside it, wrapped so CSS can pair them."""
     anchor = anchor_id(entry.key)
-    if state.for_feed:
+    if for_feed or not card_id:
         return f'<a class="citation-link" href="#ref-{anchor}">{text}</a>'
-    card_id = state.next_id("cite-card")
-    back_target = ""
-    if entry.key not in state.cite_anchors and not state.in_appendix:
-        state.cite_anchors.add(entry.key)
-        back_target = f' id="cite-{anchor}"'
+    target = f' id="{back_target}"' if back_target else ""
     return (
         f'<span class="citation">'
-        f'<a class="citation-link" href="#ref-{anchor}"{back_target} '
+        f'<a class="citation-link" href="#ref-{anchor}"{target} '
         f'aria-describedby="{card_id}">{text}</a>'
-        f'<span class="citation-card" id="{card_id}" role="tooltip">{entry.html()}</span>'
+        f'<span class="citation-card" id="{card_id}" role="tooltip">'
+        f"{style.card_html(entry.key)}</span>"
         f"</span>"
     )
 
 
 def _unknown(item: CiteItem) -> str:
     return f'<span class="citation citation-unknown">?{html.escape(item.key)}</span>'
-
-
-def _render_intext(state: RenderState, item: CiteItem, entry: CitableEntry | None) -> str:
-    if entry is None:
-        return _unknown(item)
-    authors = html.escape(entry.short_authors())
-    locator = html.escape(item.suffix)
-    if state.settings.citation_style == "author-year":
-        inner = html.escape(entry.year or "n.d.")
-        if locator:
-            inner += f", {locator}"
-        return _cite_link(state, entry, f"{authors} ({inner})")
-    number = str(state.cited[entry.key])
-    if locator:
-        number += f", {locator}"
-    return _cite_link(state, entry, f"{authors} [{number}]")
-
-
-def _render_parenthetical(state: RenderState,
-                          resolved: list[tuple[CiteItem, CitableEntry | None]]) -> str:
-    author_year = state.settings.citation_style == "author-year"
-    parts = []
-    for item, entry in resolved:
-        prefix = html.escape(item.prefix) + " " if item.prefix else ""
-        suffix = ", " + html.escape(item.suffix) if item.suffix else ""
-        if entry is None:
-            parts.append(prefix + _unknown(item) + suffix)
-            continue
-        if author_year:
-            year = html.escape(entry.year or "n.d.")
-            authors = html.escape(entry.short_authors())
-            label = year if item.suppress_author else f"{authors}, {year}"
-        else:
-            label = str(state.cited[entry.key])
-        parts.append(prefix + _cite_link(state, entry, label) + suffix)
-    opening, closing = ("(", ")") if author_year else ("[", "]")
-    separator = "; " if author_year else ", "
-    return f'<span class="citation-group">{opening}{separator.join(parts)}{closing}</span>'

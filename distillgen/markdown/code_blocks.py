@@ -20,6 +20,7 @@ from markdown_it.token import Token
 
 from .attributes import Attributes, parse_attributes
 from .highlight import highlight_code
+from .media import rewrite_html
 from .state import state_of
 
 _CELL = re.compile(r"^\{\s*([A-Za-z][\w+-]*)\s*(?:[,\s][^}]*)?\}\s*$")
@@ -90,8 +91,6 @@ def render_fence(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     else:
         language = meta["language"]
     if attributes.raw_format == "html":
-        from .media import rewrite_html
-
         return rewrite_html(env, token)
     if attributes.raw_format:
         return ""

@@ -28,7 +28,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -38,6 +37,7 @@ from markdown_it.token import Token
 from ..errors import SourceLocation
 from .locations import recording_offsets
 from .math.references import PLACEHOLDER_RE, STYLES
+from .records import ReferenceUse
 from .state import RenderState, state_of
 from .targets import KIND_NAMES, Target
 
@@ -50,19 +50,6 @@ _BLOCK_TAG_RE = re.compile(
     r"h[1-6]|header|hr|li|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)"
     r"\b([^>]*)>", re.IGNORECASE)
 _CLASS_RE = re.compile(r'\sclass="([^"]*)"')
-
-
-@dataclass(frozen=True)
-class ReferenceUse:
-    """One reference as written, waiting for its page to be rendered."""
-
-    label: str
-    style: str
-    """``eqref`` "(1)", ``ref`` "1", ``name`` "Figure 1", ``bare`` "1"."""
-    word: str | None = None
-    """Written instead of the kind's name: ``[Fig. @fig-x]``."""
-    capital: bool = False
-    suffix: str = ""
 
 
 def crossref_plugin(md: MarkdownIt) -> None:

@@ -31,9 +31,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import _data_from_env
 
-from .citations import CiteItem
-from .html_blocks import _container, _pairs
+from .html_blocks import html_pairs, open_container
 from .locations import recording_offsets
+from .records import CiteItem
 from .state import state_of
 
 _INLINE = re.compile(r"<(d-cite|d-footnote|d-math|d-code)\b([^>]*?)(?:/>|>(.*?)</\1\s*>)",
@@ -85,11 +85,9 @@ def distill_tags_plugin(md: MarkdownIt) -> None:
 
 def warn_inline_tags(state: StateCore) -> None:
     """One ``distill-tag`` warning per converted inline tag, where it was written."""
-    from .appendix import APPENDIX_KEY
-
     notes = state.env.get("footnotes", {}).get("list", {})
     inner = [t for note in notes.values() for t in note.get("tokens") or []]
-    blocks = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))
+    blocks = list(state.tokens) + state_of(state.env).appendix_tokens
     children = [child for token in blocks for child in token.children or []]
     for child in [*children, *inner]:
         tag = (child.meta or {}).get("distill_tag")
@@ -289,13 +287,13 @@ def distill_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         _warn(state.env, tag, token)
         state.line = close_line + 1
         return True
-    pair = _pairs(state).get(begin)
+    pair = html_pairs(state).get(begin)
     if pair is None:
         return False
     _warn(state.env, tag, None, start_line)
     if tag == "d-article":
         first = len(state.tokens)
-        _container(state, start_line, close_line, begin + match.end(), pair, "div")
+        open_container(state, start_line, close_line, begin + match.end(), pair, "div")
         del state.tokens[first]  # the tags themselves go
         state.tokens.pop()
         return True
@@ -304,13 +302,13 @@ def distill_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         opening.meta = {"appendix": True, "role": "div", "attributes": None}
         opening.map = [start_line, close_line + 1]
         first = len(state.tokens)
-        _container(state, start_line, close_line, begin + match.end(), pair, "div")
+        open_container(state, start_line, close_line, begin + match.end(), pair, "div")
         del state.tokens[first]
         state.tokens.pop()
         state.push("dg_div_close", "div", -1)
         return True
     first = len(state.tokens)
-    _container(state, start_line, close_line, begin + match.end(), pair, "figure")
+    open_container(state, start_line, close_line, begin + match.end(), pair, "figure")
     figure_open, figure_close = state.tokens[first], state.tokens[-1]
     figure_open.content = "<figure" + figure_open.content[len("<d-figure"):]
     figure_close.content = "</figure>\n"

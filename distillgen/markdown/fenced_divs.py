@@ -30,6 +30,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .attributes import Attributes, parse_attributes
+from .locations import closing_index
 from .state import state_of
 
 _FENCE = re.compile(r":{3,}")
@@ -184,15 +185,6 @@ def _kind_of(attributes: Attributes) -> str | None:
     return None
 
 
-def _matching_close(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
-
-
 def _visible_in_html(attributes: Attributes) -> bool:
     formats = [value for key, value in attributes.pairs if key in ("when-format", "when-meta")]
     html_like = any(f in ("html", "html:js", "html5") for f in formats)
@@ -217,13 +209,13 @@ def classify_divs(state: StateCore) -> None:
             index += 1
             continue
         if not _visible_in_html(attributes):
-            del tokens[index:_matching_close(tokens, index) + 1]
+            del tokens[index:closing_index(tokens, index) + 1]
             continue
-        _classify(state, tokens, index, attributes)
+        classify_div(state, tokens, index, attributes)
         index += 1
 
 
-def _classify(state: StateCore, tokens: list[Token], index: int,
+def classify_div(state: StateCore, tokens: list[Token], index: int,
               attributes: Attributes) -> None:
     token = tokens[index]
     token.meta["classified"] = True
@@ -254,7 +246,7 @@ def _classify(state: StateCore, tokens: list[Token], index: int,
     elif "aside" in classes or "column-margin" in classes:
         role = "aside"
         token.tag = "aside"
-        tokens[_matching_close(tokens, index)].tag = "aside"
+        tokens[closing_index(tokens, index)].tag = "aside"
     elif attributes.id.startswith("fig-"):
         role = "figure"
         _figure_div(tokens, index)
@@ -279,7 +271,7 @@ def _callout(state: StateCore, tokens: list[Token], index: int, kind: str,
              attributes: Attributes) -> None:
     """Insert the title and the body wrapper; a heading on the first line is the title."""
     opening = tokens[index]
-    close = _matching_close(tokens, index)
+    close = closing_index(tokens, index)
     title_tokens: list[Token]
     first = index + 1
     if first < close and tokens[first].type == "heading_open" and not attributes.get("title"):
@@ -312,7 +304,7 @@ def _proof(tokens: list[Token], index: int, qed: bool) -> None:
     """A closing ∎ at the end of the proof's last paragraph (or on a line of its own)."""
     if not qed:
         return
-    close = _matching_close(tokens, index)
+    close = closing_index(tokens, index)
     mark = Token("dg_qed", "", 0)
     if tokens[close - 1].type == "paragraph_close":
         tokens.insert(close - 1, mark)
@@ -324,7 +316,7 @@ def _proof(tokens: list[Token], index: int, qed: bool) -> None:
 def _figure_div(tokens: list[Token], index: int) -> None:
     """``::: {#fig-x}``: a figure; its last paragraph (when not only an image) is the caption."""
     opening = tokens[index]
-    close = _matching_close(tokens, index)
+    close = closing_index(tokens, index)
     opening.tag = tokens[close].tag = "figure"
     last_open = close - 3
     if last_open > index and tokens[last_open].type == "paragraph_open" \

@@ -13,13 +13,14 @@ import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
-from ..model import AssetRef
+from ..model import AssetInfo, AssetRef
 from ..names import url_path
 from .links import EXTERNAL_URL_RE
 from .locations import replace_inline_rule
@@ -159,7 +160,8 @@ def video_element(attrs: dict[str, str], alt: str) -> str:
             "</video>")
 
 
-def resolve_local_file(state: RenderState, src: str, token: Token | None):
+def resolve_local_file(state: RenderState, src: str, token: Token | None
+                       ) -> tuple[str, AssetInfo, PurePosixPath] | None:
     """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
 
     Returns None for external URLs and for files that are missing or outside the site (both
@@ -168,8 +170,6 @@ def resolve_local_file(state: RenderState, src: str, token: Token | None):
     if not src or src.startswith("#") or EXTERNAL_URL_RE.match(src):
         return None
     path_part = re.split(r"[?#]", src, maxsplit=1)[0]
-    from urllib.parse import unquote
-
     relative = unquote(path_part)
     if relative.startswith("/"):
         joined = posixpath.normpath(relative.lstrip("/"))

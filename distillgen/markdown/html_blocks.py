@@ -48,7 +48,7 @@ def html_blocks_plugin(md: MarkdownIt) -> None:
                           {"alt": ["paragraph", "reference", "blockquote"]})
 
 
-def _pairs(state: StateBlock) -> dict[int, tuple[int, int, str]]:
+def html_pairs(state: StateBlock) -> dict[int, tuple[int, int, str]]:
     """Opening tag start -> (opening tag end, closing tag start, closing tag end)."""
     cached = state.env.get(PAIRS_KEY) if isinstance(state.env, dict) else None
     if cached is not None and cached[0] is state.src:
@@ -115,7 +115,7 @@ def html_container(state: StateBlock, start_line: int, end_line: int, silent: bo
     if match is None or match.group(2).lower() in VERBATIM:
         return False
     is_container = match.group(2).lower() in CONTAINERS
-    pair = _pairs(state).get(begin) if not match.group(1) and is_container else None
+    pair = html_pairs(state).get(begin) if not match.group(1) and is_container else None
     close_line = None
     if pair is not None:
         close_line = _line_of(state, pair[1], start_line, min(end_line, state.lineMax))
@@ -137,14 +137,14 @@ def html_container(state: StateBlock, start_line: int, end_line: int, silent: bo
     if silent:
         return True
     assert pair is not None
-    _container(state, start_line, close_line, match.end(), pair, match.group(2).lower())
+    open_container(state, start_line, close_line, match.end(), pair, match.group(2).lower())
     return True
 
 
 _ONLY_TAGS_NAMES = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 
-def _container(state: StateBlock, start_line: int, close_line: int, content_start: int,
+def open_container(state: StateBlock, start_line: int, close_line: int, content_start: int,
                pair: tuple[int, int, str], name: str) -> None:
     begin = state.bMarks[start_line] + state.tShift[start_line]
     close_start = pair[1]

@@ -25,6 +25,24 @@ LINE = "dg_line"
 """Token meta key: 0-based line in the Markdown body."""
 COLUMN = "dg_column"
 """Token meta key: 0-based column in that line."""
+BODY_LINES = "dg_body_lines"
+"""env key: the lines of the Markdown body as written, which locations refer to."""
+
+
+def source_lines(state: Any) -> list[str]:
+    """The body's lines as written: as the build passes them, else the parser's own source
+    (a state of markdown-it's core, block or inline parser)."""
+    return state.env.get(BODY_LINES) or state.src.split("\n")
+
+
+def closing_index(tokens: list[Token], index: int) -> int:
+    """Where the token that closes ``tokens[index]`` stands (the last token if none does)."""
+    level = 0
+    for position in range(index, len(tokens)):
+        level += tokens[position].nesting
+        if level == 0:
+            return position
+    return len(tokens) - 1
 
 
 def recording_offsets(rule: InlineRule) -> InlineRule:
@@ -60,7 +78,7 @@ def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
 
 def assign_lines(state: StateCore) -> None:
     """Core rule: give located inline tokens a body line and column from their offsets."""
-    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     newlines: dict[int, list[int]] = {}
     for token, parent in walk(state.tokens):
         if parent is None or not token.meta or OFFSET not in token.meta:
@@ -68,8 +86,8 @@ def assign_lines(state: StateCore) -> None:
         if not parent.map:
             continue
         if id(parent) not in newlines:
-            newlines[id(parent)] = _newline_offsets(parent.content)
-        line, column = _line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
+            newlines[id(parent)] = newline_offsets(parent.content)
+        line, column = line_and_column(parent, token.meta[OFFSET], body_lines, token.markup,
                                         newlines[id(parent)])
         token.meta[LINE] = line
         token.meta[COLUMN] = column
@@ -78,16 +96,16 @@ def assign_lines(state: StateCore) -> None:
 def locate_children(parent: Token, tokens: list[Token], body_lines: list[str]) -> None:
     """Give located tokens that belong to ``parent``'s text (but are not its children, such
     as the inside of an inline note) a line and column."""
-    newlines = _newline_offsets(parent.content)
+    newlines = newline_offsets(parent.content)
     for token in tokens:
         if token.meta and OFFSET in token.meta and LINE not in token.meta:
-            line, column = _line_and_column(parent, token.meta[OFFSET], body_lines,
+            line, column = line_and_column(parent, token.meta[OFFSET], body_lines,
                                             token.markup, newlines)
             token.meta[LINE] = line
             token.meta[COLUMN] = column
 
 
-def _newline_offsets(text: str) -> list[int]:
+def newline_offsets(text: str) -> list[int]:
     """Where ``text`` breaks lines (str.find runs in C; a loop over characters would not)."""
     offsets = []
     found = text.find("\n")
@@ -97,7 +115,7 @@ def _newline_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
+def line_and_column(parent: Token, offset: int, body_lines: list[str], markup: str,
                      newlines: list[int]) -> tuple[int, int]:
     """``newlines``: where the parent's content has its line breaks, found once per parent so
     that a paragraph with many located tokens costs linear time, not quadratic."""

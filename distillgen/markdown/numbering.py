@@ -22,11 +22,9 @@ from markdown_it.token import Token
 
 from .crossref import register_target
 from .fenced_divs import THEOREM_KINDS
+from .locations import closing_index
 from .state import RenderState, state_of
 from .targets import KIND_NAMES, Target
-
-RANGES_KEY = "dg_target_ranges"
-"""env key: label -> (first token index, last token index) of what its preview shows."""
 
 
 def numbering_plugin(md: MarkdownIt) -> None:
@@ -38,16 +36,7 @@ def _register(state: RenderState, env, kind: str, label: str, number: str, token
     line = (token.map[0] if token.map else 0) + state.line_offset + 1
     target = Target(kind=kind, label=label, anchor=label, number=number, line=line)
     if register_target(state, target, state.location(token)):  # else a duplicate-label
-        env.setdefault(RANGES_KEY, {})[label] = span
-
-
-def _close_of(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
+        state.target_ranges[label] = span
 
 
 def number_targets(state: StateCore) -> None:
@@ -77,7 +66,7 @@ def number_targets(state: StateCore) -> None:
                           (index + 1, index + 1))
         elif token.type in ("figure_open", "dg_div_open") and ident.startswith("fig-") \
                 and (token.type == "figure_open" or token.meta.get("role") == "figure"):
-            close = _close_of(tokens, index)
+            close = closing_index(tokens, index)
             if figure_parent:
                 parent = figure_parent[-1]
                 letter = ascii_lowercase[parent[2][0] % 26]
@@ -94,7 +83,7 @@ def number_targets(state: StateCore) -> None:
         elif token.type == "table_open" and ident.startswith("tbl-"):
             counts["tbl"] += 1
             number = str(counts["tbl"])
-            close = _close_of(tokens, index)
+            close = closing_index(tokens, index)
             caption = next((i for i in range(index, close) if tokens[i].type ==
                             "dg_table_caption_open"), None)
             if caption is not None:
@@ -111,7 +100,7 @@ def number_targets(state: StateCore) -> None:
                            token.meta.get("name", ""))
             if ident:
                 _register(render_state, state.env, kind, ident, number, token,
-                          (index, _close_of(tokens, index)))
+                          (index, closing_index(tokens, index)))
         elif token.type == "dg_div_open" and token.meta.get("role") == "proof":
             _theorem_title(state, tokens, index, token.meta["word"], "",
                            token.meta.get("name", ""), proof=True)
@@ -169,7 +158,7 @@ def render_previews(md: MarkdownIt, tokens: list[Token], env) -> None:
     card), citations by author and year (their numbers are not known yet), without element
     ids (the page already has them); whatever the pass records is undone."""
     state = state_of(env)
-    ranges = env.get(RANGES_KEY, {})
+    ranges = state.target_ranges
     if not ranges:
         return
     saved = (dict(state.cited), set(state.cite_anchors), state.ids_used, len(state.diagnostics),

@@ -8,6 +8,7 @@ margin, or folds it into the text on narrow screens) and in the appendix with ba
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
@@ -16,13 +17,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_inline
 
-from .locations import LINE, OFFSET, locate_children, replace_inline_rule
+from .locations import LINE, OFFSET, locate_children, replace_inline_rule, source_lines
 from .state import state_of
-
-NOTES_KEY = "dg_sidenotes"
-"""env key: footnote id -> the note's block tokens."""
-REF_IDS_KEY = "note_ref_ids"
-"""RenderState.extra key: note number -> ids of its references in the body (back-link targets)."""
 
 
 def sidenotes_plugin(md: MarkdownIt) -> None:
@@ -34,8 +30,6 @@ def sidenotes_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("footnote_ref", render_note_reference)
 
 
-DEFINITIONS_KEY = "dg_note_definitions"
-"""env key: note label -> 0-based body line of its definition."""
 
 
 def remember_definitions(state: StateCore) -> None:
@@ -43,14 +37,14 @@ def remember_definitions(state: StateCore) -> None:
     lines = {token.meta["label"]: token.map[0] for token in state.tokens
              if token.type == "footnote_reference_open" and token.map}
     if lines:
-        state.env[DEFINITIONS_KEY] = lines
+        state_of(state.env).note_definition_lines = lines
 
 
 def report_unused_definitions(state: StateCore) -> None:
     """A definition nothing refers to would vanish from the page: say so."""
     refs = state.env.get("footnotes", {}).get("refs", {})
-    lines = state.env.get(DEFINITIONS_KEY, {})
     render_state = state_of(state.env)
+    lines = render_state.note_definition_lines
     for key, number in refs.items():
         label = key[1:]
         if number == -1 and label in lines:
@@ -66,7 +60,7 @@ def locate_inline_notes(state: StateCore) -> None:
     """Tokens inside ``^[…]`` were parsed from the note's text alone: place them in the file
     through the paragraph that holds the note."""
     notes = state.env.get("footnotes", {}).get("list", {})
-    body_lines = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     for block in state.tokens:
         if block.type != "inline" or not block.map:
             continue
@@ -114,7 +108,7 @@ def collect_notes(state: StateCore) -> None:
         elif not in_block:
             body.append(token)
     state.tokens = body
-    state.env[NOTES_KEY] = notes
+    state_of(state.env).notes = notes
     report_unused_definitions(state)
 
 
@@ -136,8 +130,6 @@ def render_note_inline(md_renderer, tokens: list[Token], options, env) -> str:
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text, quote=False)
 
 
@@ -152,9 +144,9 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
     number = note_number(token)
     sub = token.meta.get("subId", 0)
     ref_id = f"fnref-{number}" if sub == 0 else f"fnref-{number}-{sub}"
-    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
+    notes = state.notes
     if not state.in_sidenote and not state.for_feed:
-        state.extra.setdefault(REF_IDS_KEY, {}).setdefault(number, []).append(ref_id)
+        state.note_ref_ids.setdefault(number, []).append(ref_id)
     if state.in_sidenote or sub > 0 or state.for_feed:
         # A note referenced again, or from inside a note: a plain marker, no second copy.
         anchor = "" if state.in_sidenote or state.for_feed else f' id="{ref_id}"'
@@ -179,8 +171,8 @@ def render_note_reference(self, tokens: Sequence[Token], idx: int, options, env)
 def render_appendix_notes(md: MarkdownIt, env) -> tuple[tuple[int, str], ...]:
     """(number, HTML) for every note, each ending in links back to its references."""
     state = state_of(env)
-    notes: dict[int, list[Token]] = env.get(NOTES_KEY, {})
-    ref_ids: dict[int, list[str]] = state.extra.get(REF_IDS_KEY, {})
+    notes = state.notes
+    ref_ids = state.note_ref_ids
     rendered = []
     state.in_sidenote += 1
     state.in_appendix = True

@@ -9,33 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from markdown_it.token import Token
 
+from ..bibliography.model import Entry
 from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
 from ..settings import RenderSettings, default_render_settings
 from .locations import token_position
+from .math.macros import Macro
+from .records import CitationRecord, ReferenceUse
 from .targets import Target
-
-if TYPE_CHECKING:
-    from .crossref import ReferenceUse
-    from .math.macros import Macro
 
 MAX_SUGGESTIONS = 100
 """Distinct mistyped names per post that get a did-you-mean hint."""
-
-
-class CitableEntry(Protocol):
-    """What the citation plugin needs from a bibliography entry."""
-
-    key: str
-    year: str
-
-    def short_authors(self) -> str: ...
-    def html(self) -> str: ...
-    def plain(self) -> str: ...
 
 
 @dataclass
@@ -47,7 +35,7 @@ class RenderState:
     line_offset: int = 0
     """Lines before the body in the file (front matter)."""
     body_lines: list[str] = field(default_factory=list)
-    lookup_entry: Callable[[str], CitableEntry | None] = lambda key: None
+    lookup_entry: Callable[[str], Entry | None] = lambda key: None
     known_keys: Callable[[], list[str]] = list
     settings: RenderSettings = field(default_factory=default_render_settings)
     """The site's render settings (the render context's, held, not copied)."""
@@ -68,6 +56,9 @@ class RenderState:
     """Cited keys -> citation number, in order of first citation."""
     cite_anchors: set[str] = field(default_factory=set)
     """Keys whose first in-text citation already carries the back-link target id."""
+    citations: list[CitationRecord] = field(default_factory=list)
+    """Every citation rendered, in order: their text is written once the whole post is
+    rendered, when every cited work is known."""
     assets: dict[str, AssetRef] = field(default_factory=dict)
     links: list[tuple[str, int, int]] = field(default_factory=list)
     """(href, line, column) of every link in the body, for the link checker."""
@@ -95,7 +86,20 @@ class RenderState:
     """Unknown references already reported (a note renders twice)."""
     render_depth: int = 0
     """Nesting of render calls: placeholders are resolved when the outermost one ends."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    notes: dict[int, list[Token]] = field(default_factory=dict)
+    """Footnote id -> the note's block tokens, taken out of the body to render as sidenotes."""
+    note_definition_lines: dict[str, int] = field(default_factory=dict)
+    """Note label -> 0-based body line of its ``[^label]:`` definition."""
+    appendix_tokens: list[Token] = field(default_factory=list)
+    """The blocks moved to the appendix, in document order."""
+    target_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Target label -> (first, last) token index of what its preview shows."""
+    note_ref_ids: dict[int, list[str]] = field(default_factory=dict)
+    """Note number -> ids of its references in the body (the appendix links back to them)."""
+    preview_image: PurePosixPath | None = None
+    """Output path of the front matter's local ``image:``, once resolved and copied."""
+    suggestions: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """(kind, mistyped name) -> its did-you-mean, worked out once per name."""
 
     @property
     def content_dir(self) -> PurePosixPath:
@@ -106,7 +110,7 @@ class RenderState:
         per name and for at most :data:`MAX_SUGGESTIONS` names: each costs a comparison with
         every candidate, and a post with thousands of unknown keys against a bibliography of
         thousands of entries would otherwise take minutes to report."""
-        made: dict[tuple[str, str], str | None] = self.extra.setdefault("suggestions", {})
+        made = self.suggestions
         if (kind, word) not in made:
             if len(made) >= MAX_SUGGESTIONS:
                 return None

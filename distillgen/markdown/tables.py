@@ -18,6 +18,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .attributes import apply, parse_attributes
+from .locations import closing_index, source_lines
 
 _CAPTION = re.compile(r"^(?:Table)?:\s+|^Table:\s*")
 _CAPTION_ATTRIBUTES = re.compile(r"\s*(\{[^{}]*\})\s*$")
@@ -57,26 +58,17 @@ def _caption_paragraph(tokens: list[Token], index: int) -> bool:
             and _CAPTION.match(tokens[index + 1].content) is not None)
 
 
-def _close_of(tokens: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(tokens)):
-        level += tokens[position].nesting
-        if level == 0:
-            return position
-    return len(tokens) - 1
-
-
 def table_captions(state: StateCore) -> None:
     """Turn ``Table: …`` / ``: …`` paragraphs next to a table into its caption."""
     tokens = state.tokens
-    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     index = 0
     while index < len(tokens):
         if tokens[index].type != "table_open":
             index += 1
             continue
         table = tokens[index]
-        close = _close_of(tokens, index)
+        close = closing_index(tokens, index)
         caption: Token | None = None
         row = _caption_row(tokens, index, close, body_lines)
         if row is not None:
@@ -84,7 +76,7 @@ def table_captions(state: StateCore) -> None:
             del tokens[start:end + 1]
             close -= end + 1 - start
             _drop_empty_body(tokens, index)
-            close = _close_of(tokens, index)
+            close = closing_index(tokens, index)
         elif _caption_paragraph(tokens, close + 1):
             caption = tokens[close + 2]
             del tokens[close + 1:close + 4]
@@ -107,7 +99,7 @@ def _caption_row(tokens: list[Token], index: int, close: int, body_lines: list[s
     source = body_lines[line].strip() if line < len(body_lines) else ""
     if "|" in source or _CAPTION.match(source) is None:
         return None
-    row_close = _close_of(tokens, last_open)
+    row_close = closing_index(tokens, last_open)
     inline = Token("inline", "", 0)
     inline.content = source
     inline.map = [line, line + 1]
@@ -116,7 +108,7 @@ def _caption_row(tokens: list[Token], index: int, close: int, body_lines: list[s
 
 
 def _drop_empty_body(tokens: list[Token], index: int) -> None:
-    close = _close_of(tokens, index)
+    close = closing_index(tokens, index)
     for position in range(index, close):
         if tokens[position].type == "tbody_open" and tokens[position + 1].type == "tbody_close":
             del tokens[position:position + 2]

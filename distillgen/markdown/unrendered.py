@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .locations import _line_and_column, _newline_offsets
+from .locations import line_and_column, newline_offsets, source_lines
 from .state import state_of
 
 MAX_PER_POST = 100
@@ -106,13 +106,11 @@ def unrendered_plugin(md: MarkdownIt) -> None:
 
 def check_unrendered(state: StateCore) -> None:
     """Report text that still looks like source."""
-    from .appendix import APPENDIX_KEY
-
     render_state = state_of(state.env)
-    body_lines: list[str] = state.env.get("dg_body_lines") or state.src.split("\n")
+    body_lines = source_lines(state)
     reported: set[tuple[int, int]] = set()
     findings: list[tuple[int, int, str, str, str]] = []
-    tokens = list(state.tokens) + list(state.env.get(APPENDIX_KEY, []))
+    tokens = list(state.tokens) + state_of(state.env).appendix_tokens
     for token in tokens:
         if token.type == "inline":
             _scan_inline(token, body_lines, findings)
@@ -169,7 +167,7 @@ def _runs(children: Iterable[Token]) -> Iterable[str]:
 def _scan_inline(block: Token, body_lines: list[str], findings: list) -> None:
     children = block.children or []
     cursor = 0
-    newlines = _newline_offsets(block.content) if block.map else []
+    newlines = newline_offsets(block.content) if block.map else []
     for child in children:
         if child.type == "code_inline" and re.match(r"r\s", child.content):
             _add(block, "`" + child.content + "`", block.content.find(child.content), newlines,
@@ -200,7 +198,7 @@ def _add(block: Token | None, snippet: str, offset: int, newlines: list[int],
          line: int | None = None) -> None:
     needle = snippet.split("\n")[0]
     if block is not None and block.map and offset >= 0:
-        line, column = _line_and_column(block, offset, body_lines, needle, newlines)
+        line, column = line_and_column(block, offset, body_lines, needle, newlines)
     elif line is not None:
         source = body_lines[line] if line < len(body_lines) else ""
         column = max(source.find(needle), 0)
@@ -243,7 +241,7 @@ def _locate_html(snippet: str, offset: int, content: str, line: int | None,
              line=line + content[:offset].count("\n"))
     elif block is not None and block.map:
         start = block.content.find(snippet.split("\n")[0])
-        _add(block, snippet, start, _newline_offsets(block.content), body_lines, findings,
+        _add(block, snippet, start, newline_offsets(block.content), body_lines, findings,
              what, hint)
     else:
         _add(None, snippet, -1, [], body_lines, findings, what, hint)

@@ -10,7 +10,10 @@ import re
 import secrets
 import shutil
 
-from . import files
+# The package's own modules by their full names: ``from . import`` would name the
+# package, whose __init__ imports this module.
+import distillgen.write.files as files
+
 from .swap import MountPoint, exchange
 
 _INSIDE_PREFIX = ".distillgen-"

@@ -12,8 +12,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+# The package's own modules by their full names: ``from . import`` would name the
+# package, whose __init__ imports this module.
+import distillgen.write.files as files
+import distillgen.write.mount as mount
+import distillgen.write.scan as scan
+import distillgen.write.swap as swap
+
 from ..model import Blob, Content
-from . import files, mount, scan, swap
 from .scan import ROOT
 
 

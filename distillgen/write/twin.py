@@ -25,8 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+# The package's own modules by their full names: ``from . import`` would name the
+# package, whose __init__ imports this module.
+import distillgen.write.files as files
+
 from ..model import Blob, Content
-from . import files
 from .files import DIR_MODE, FILE_MODE
 from .swap import exchange, replace_with_gap
 

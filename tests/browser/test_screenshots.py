@@ -60,3 +60,49 @@ def test_open_note_screenshot(open_page, artifacts):
     assert page.locator("#sn-2").is_visible()
     page.evaluate("window.scrollBy(0, -250)")
     page.screenshot(path=str(artifacts / "note-open-400.png"))
+
+
+STYLES_POST = f"{CHECK}/blog/styles-check/"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), [(WIDE, "light"), (WIDE, "dark"),
+                                                  (PHONE, "light"), (PHONE, "dark")],
+                         ids=["1400-light", "1400-dark", "390-light", "390-dark"])
+def test_byline_and_abstract_screenshot(open_page, artifacts, viewport, scheme):
+    """Authors with ORCID marks and several affiliations, then the abstract."""
+    page = open_page(CHECK_POST, viewport=viewport, scheme=scheme).page
+    top = page.locator(".d-title").bounding_box()
+    abstract = page.locator(".d-abstract").bounding_box()
+    assert page.locator(".d-byline .orcid-mark").first.is_visible()
+    assert abstract["height"] > 60
+    name = f"byline-abstract-{viewport['width']}-{scheme}.png"
+    page.screenshot(path=str(artifacts / name), clip={
+        "x": 0, "y": top["y"], "width": viewport["width"],
+        "height": abstract["y"] + abstract["height"] - top["y"] + 20})
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), [(WIDE, "light"), (WIDE, "dark"),
+                                                  (PHONE, "light")],
+                         ids=["1400-light", "1400-dark", "390-light"])
+def test_csl_references_and_downloads_screenshot(open_page, artifacts, viewport, scheme):
+    page = open_page(STYLES_POST, viewport=viewport, scheme=scheme).page
+    appendix = page.locator(".d-appendix")
+    appendix.scroll_into_view_if_needed()
+    assert page.locator(".appendix-references .download-links a").is_visible()
+    box = appendix.bounding_box()
+    top = box["y"] + page.evaluate("window.scrollY")  # the clip is in page coordinates
+    name = f"csl-appendix-{viewport['width']}-{scheme}.png"
+    page.screenshot(path=str(artifacts / name), full_page=True,
+                    clip={"x": 0, "y": top, "width": viewport["width"],
+                          "height": box["height"]})
+
+
+def test_csl_hover_card_screenshot(open_page, artifacts):
+    """The card of an APA citation shows APA's entry."""
+    page = open_page(STYLES_POST).page
+    link = page.locator(".d-body .citation-link").first
+    link.hover()
+    card = page.locator(".d-body .citation-card").first
+    assert card.is_visible() and "Doe, J., & Roe, R. (2020)" in card.inner_text()
+    page.screenshot(path=str(artifacts / "csl-card-hover-1400.png"))

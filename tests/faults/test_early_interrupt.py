@@ -81,3 +81,27 @@ def test_deep_nesting_inside_strings_and_comments_does_not_count(tmp_path: Path)
     run = run_build(root)
     assert run.returncode == 1
     assert run.stderr.startswith("distillgen.toml:3:114: error[bad-config]")
+
+
+def test_a_ctrl_c_python_wraps_in_another_error_is_still_an_interrupt(monkeypatch, capsys):
+    """Python 3.11 wraps a KeyboardInterrupt raised inside ``__set_name__`` (while a
+    dataclass is created during an import) in a RuntimeError."""
+    import distillgen.cli
+    from distillgen.__main__ import run
+
+    def wrapped_interrupt() -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from interrupt
+
+    monkeypatch.setattr(distillgen.cli, "main", wrapped_interrupt)
+    assert run() == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+    def other_error() -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(distillgen.cli, "main", other_error)
+    with pytest.raises(RuntimeError, match="a bug"):
+        run()

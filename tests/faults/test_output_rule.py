@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from distillgen.build import build
-from distillgen.config import SiteConfig, output_refusal
+from distillgen.config import SiteConfig
+from distillgen.output_rule import output_refusal
 from distillgen.write import MARKER, MARKER_CONTENT
 from tests.faults.faultkit import whole_tree
 from tests.hostile.sitekit import cli_env, run_build, unlocated_lines, write_files

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from distillgen.front_matter import ALIAS_BUDGET, MAX_TAGS
+from distillgen.front_matter import MAX_TAGS
+from distillgen.front_matter_yaml import ALIAS_BUDGET
 from tests.hostile.sitekit import run_build, unlocated_lines, write_files
 
 FRONT = "---\ntitle: T\npubDate: 2024-01-01\n"

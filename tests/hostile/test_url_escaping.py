@@ -13,8 +13,10 @@ import pytest
 from distillgen.build import build
 from distillgen.cite_post import cite_post
 from distillgen.front_matter import parse_datetime
+from distillgen.markdown.math import MathError, tex_to_mathml
 from distillgen.model import PostMeta
 from distillgen.names import url_path
+from distillgen.text import forbidden_character
 from tests.hostile.sitekit import REPO, run_build, unlocated_lines, write_files
 
 PNG = (REPO / "assets" / "images" / "saturation-heatmap.png").read_bytes()
@@ -153,6 +155,13 @@ def test_a_bib_field_with_a_character_no_feed_may_hold_is_a_located_error(tmp_pa
         assert "references.bib:2:16: error[bad-encoding]: the file contains the " in run.stderr
         assert f"U+{ord(char):04X}" in run.stderr
     assert unlocated_lines(run.stderr) == []
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x85", "\ufdd0", "\ufffe", "\ud800"])
+def test_a_formula_refuses_what_every_other_input_refuses(char: str):
+    assert forbidden_character(f"x {char}") == 2
+    with pytest.raises(MathError, match=f"U\\+{ord(char):04X}"):
+        tex_to_mathml(f"x {char}", display=False)
 
 
 def test_the_same_character_is_refused_in_every_kind_of_input(tmp_path: Path):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from xml.etree import ElementTree
 
+from ...text import forbidden_character
 from .convert import convert
 from .errors import MathError
 from .numbering import Numbering, explicit_numbering, scan
@@ -38,11 +39,20 @@ from .references import placeholder
 from .rewrite import Rewriter
 from .serialise import escape, serialise
 from .tables import lay_out_tables, number_rows
-from .vocabulary import FORBIDDEN_CHARS_RE
+from .vocabulary import PRIVATE_USE_RE
 
 __all__ = ["MATHML_NS", "MathError", "Numbering", "tex_to_mathml"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def _unsupported_character(tex: str) -> int | None:
+    """Where the first character no page may hold (the rule of :mod:`distillgen.text`), or a
+    private-use stand-in, stands in ``tex``."""
+    private = PRIVATE_USE_RE.search(tex)
+    found = [index for index in (forbidden_character(tex), private and private.start())
+             if index is not None]
+    return min(found) if found else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -56,10 +66,9 @@ def tex_to_mathml(tex: str, *, display: bool, numbering: Numbering | None = None
     its ``\\tag``s). Raises MathError for anything that would not convert faithfully.
     Memoised: a site repeats the same formulas across posts and rebuilds.
     """
-    bad_char = FORBIDDEN_CHARS_RE.search(tex)
-    if bad_char:
-        raise MathError(f"unsupported character U+{ord(bad_char.group()):04X}", None,
-                        bad_char.start())
+    bad = _unsupported_character(tex)
+    if bad is not None:
+        raise MathError(f"unsupported character U+{ord(tex[bad]):04X}", None, bad)
     if display and numbering is None:
         numbering = explicit_numbering(scan(tex))
     rewriter = Rewriter(tex, display)

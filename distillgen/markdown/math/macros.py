@@ -16,12 +16,14 @@ commands LaTeX itself lacks but the converter knows, such as ``\argmax``).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 
+from . import tex_to_mathml
 from .errors import MathError
 from .vocabulary import KNOWN, TOKEN_RE
 
@@ -80,8 +82,6 @@ class Expansion:
         """The offset in the original formula of an offset in the expanded one."""
         if offset is None or not self.starts:
             return offset
-        import bisect
-
         index = max(bisect.bisect_right(self.starts, offset) - 1, 0)
         return self.origins[index]
 
@@ -359,8 +359,6 @@ def _expanded_body(macro: Macro) -> str:
 @functools.lru_cache(maxsize=512)
 def _presentation(tex: str) -> str | None:
     """The MathML of ``tex`` without its annotation, or None when it does not convert."""
-    from . import tex_to_mathml
-
     try:
         mathml = tex_to_mathml(tex, display=False)
     except MathError:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 
+from ...latex_text import TEX_LIGATURES
 from .base import Frame, RewriterBase
 from .references import STYLES
-from .vocabulary import PROTECT, TEXT_ESCAPES, TEXT_FONTS, TEXT_LIGATURES
+from .vocabulary import PROTECT, TEXT_ESCAPES, TEXT_FONTS
 
 
 def text_run(text: str) -> str:
     """Plain text as latex2mathml reads it: ligatures made, spaces collapsed, specials hidden."""
-    for ligature, char in TEXT_LIGATURES:
+    for ligature, char in TEX_LIGATURES:
         text = text.replace(ligature, char)
     return re.sub(r" {2,}", " ", text).translate(PROTECT)
 

@@ -18,9 +18,9 @@ from latex2mathml.symbols_parser import SYMBOLS
 TOKEN_RE = re.compile(r"%[^\n]*|\\(?:[A-Za-z]+|.)|\s+|.", re.S)
 """A comment, a command (``\\name`` or ``\\`` + one character), a run of spaces, a character."""
 
-FORBIDDEN_CHARS_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff\ufffe\uffff\ud800-\udfff]")
-"""Control characters and XML non-characters, and the private-use stand-ins used below."""
+PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+"""Private-use characters: the converter's own stand-ins (:data:`STAND_INS`), so refused in
+a formula on top of what :mod:`distillgen.text` refuses everywhere."""
 DIMENSION_RE = re.compile(
     r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*(?:em|ex|pt|pc|mm|cm|in|bp|dd|cc|sp|mu)\s*")
 ARRAY_SPEC_RE = re.compile(r"[lcr|]+")
@@ -46,8 +46,6 @@ TEXT_ESCAPES = {
     r"\\": " ", r"\textasciitilde": STAND_INS["~"], r"\textunderscore": "_", r"\textbar": "|",
     "\\\n": " ", "\\\t": " ",
 }
-TEXT_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"),
-                  ("`", "\u2018"), ("'", "\u2019"), ("~", "\u00a0"))
 
 OPERATOR_SPACES = {r"\,": "\u2009", r"\:": "\u205f", r"\>": "\u205f", r"\;": "\u2004",
                    r"\ ": "\u00a0", "~": "\u00a0", r"\!": ""}
