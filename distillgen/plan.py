@@ -113,11 +113,12 @@ class PostPages:
         self.env = env
         self.publications = publications or {}
 
-    def __call__(self, post: RenderedPost) -> tuple[bytes, str]:
-        """The post's page, and its item for listings (links from :data:`ROOT`); a
-        standalone page is in no listing."""
+    def __call__(self, post: RenderedPost) -> tuple[bytes, str, tuple[tuple[str, bytes], ...]]:
+        """The post's page, its item for listings (links from :data:`ROOT`; a standalone
+        page is in no listing) and the other files of its folder that the theme makes
+        (``cite.bib`` and ``cite.ris``, unless ``citation: false``)."""
         if post.post.is_page:
-            return self.page(post), ""
+            return self.page(post), "", ()
         config = self.renderer.config
         target = post_target(post)
         canonical = absolute_url(config, target)
@@ -133,7 +134,11 @@ class PostPages:
                                     lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
         except jinja2.TemplateError as problem:
             raise DistillgenError([template_failure(problem, config.root)]) from None
-        return page, str(item)
+        files: tuple[tuple[str, bytes], ...] = ()
+        if post.post.meta.citation:
+            files = (("cite.bib", (citation.bibtex + "\n").encode("utf-8")),
+                     ("cite.ris", citation.ris.encode("utf-8")))
+        return page, str(item), files
 
     def page(self, page: RenderedPost) -> bytes:
         """A standalone page (``page.html``), with its publication list if it has one."""
@@ -202,14 +207,15 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
                 post_pages: Mapping[str, Content],
                 generated: GeneratedPages | None = None,
-                post_files: Mapping[str, bytes] | None = None) -> Plan:
+                post_files: Mapping[str, Content] | None = None) -> Plan:
     """Every output file: pages, feeds, sitemap, theme and site assets, copied images, and
     each post's citation downloads.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
     the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
     post's page (rendered with :class:`PostPages`), by source path; ``post_files``: other
-    files of post folders by output path (each post's ``references.bib``). With
+    files of post folders by output path (each post's ``cite.bib``, ``cite.ris`` and
+    ``references.bib``, made with its page). With
     ``generated``, a generated page whose inputs did not change is not rendered again.
     """
     renderer = PageRenderer(config, site, env)
@@ -242,16 +248,10 @@ def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
     for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
             owner=post.post.source_path)
-    for post in site.posts:
-        if post.post.meta.citation:
-            citation = cite_post(post.post.meta, absolute_url(config, post_target(post)),
-                                 config.title, config.author)
-            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"),
-                what="the post's citation")
-            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"),
-                what="the post's citation")
     for path in sorted(post_files or {}):
-        put(path, (post_files or {})[path], what="the works the post cites")
+        put(path, (post_files or {})[path],
+            what="the works the post cites" if path.endswith("/references.bib")
+            else "the post's citation")
     put("index.html", page("index.html", "index.html", ""), what="the home page")
     put("tags/index.html", page("tags/index.html", "tags.html", "tags"),
         what="the list of tags")

@@ -30,8 +30,9 @@ from .render import RenderContext, lookup_for, post_dependencies, render_post
 from .settings import StageSettings
 from .sources import reread
 
-PageRenderer = Callable[[RenderedPost], tuple[bytes, str]]
-"""A rendered post -> its page's bytes (theme templates applied) and its listing item."""
+PageRenderer = Callable[[RenderedPost], tuple[bytes, str, tuple[tuple[str, bytes], ...]]]
+"""A rendered post -> its page's bytes (theme templates applied), its listing item and the
+other files of its folder the theme makes (name, bytes)."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _render_job(job: Job, work: RenderWork, packed: dict[str, RenderedPost]) -> 
     if any(d.is_error for d in rendered.diagnostics):
         return Outcome(None, rendered.diagnostics)
     try:
-        page, listing_html = work.pages(rendered)
+        page, listing_html, files = work.pages(rendered)
     except DistillgenError as problem:  # a broken template: reported, never cached
         return Outcome(None, (*rendered.diagnostics, *problem.diagnostics))
     if fresh:
@@ -214,19 +215,22 @@ def _render_job(job: Job, work: RenderWork, packed: dict[str, RenderedPost]) -> 
     stores = work.stores
     blob = stores.blobs.put(page) if stores is not None and stores.writable else ""
     record = post_record(rendered, job.render_key, work, page, listing_html, blob,
-                         job.pack if not fresh else "", in_feed)
+                         job.pack if not fresh else "", in_feed, files)
     return Outcome(record, page=None if blob else page, rendered=fresh)
 
 
 def post_record(rendered: RenderedPost, render_key: str, work: RenderWork, page: bytes,
-                listing_html: str, blob: str, pack: str, in_feed: bool) -> PostRecord:
+                listing_html: str, blob: str, pack: str, in_feed: bool,
+                files: tuple[tuple[str, bytes], ...] = ()) -> PostRecord:
     """What the rest of the build, and the next build, need of a rendered post."""
     listing = listing_of(rendered, listing_html)
     references, parents = references_file(rendered, work.context)
+    if references:
+        files = (*files, ("references.bib", references))
     looked_up = tuple(sorted({*rendered.keys_looked_up, *parents}))
     lookups = work.lookups.of(rendered.post, looked_up, rendered.files_looked_up)
     return PostRecord(
-        render_key=render_key, keys_looked_up=looked_up, references=references,
+        render_key=render_key, keys_looked_up=looked_up, files=files,
         files_looked_up=rendered.files_looked_up, lookups=lookups, listing=listing,
         listing_digest=keys.value_digest(listing),
         feed_html=rendered.feed_html if in_feed else "", links=rendered.links,

@@ -24,7 +24,7 @@ import jinja2
 from . import errors
 from .advice import base_url_warning, missing_bibliography
 from .assemble import assemble_site
-from .assets import index_assets, site_asset_files
+from .assets import ImageSizes, index_assets, site_asset_files
 from .cache import Cache, CacheUnwritable, fingerprint, keys
 from .cache import index as site_index
 from .cache import usable as cache_problem
@@ -204,8 +204,10 @@ class Run:
     def index_files(self) -> bool:
         config = self.config
         skipped = [self.out_dir, self.cache_dir]
+        self.images_seen: ImageSizes = {}
         self.assets = index_assets(config.root, skip=skipped, content=config.content_path(),
-                                   diagnostics=self.diagnostics)
+                                   diagnostics=self.diagnostics, known=self.index.images,
+                                   seen=self.images_seen)
         self.site_assets = site_asset_files(config.root / "assets", self.diagnostics,
                                             skip=skipped)
         self.publications, found = load_publications(
@@ -296,8 +298,9 @@ class Run:
                 post_pages[path] = Blob(record.page, self.blobs.folder / record.page)
             else:
                 post_pages[path] = self.rendered.pages[path]
-        post_files = {f"{record.listing.post.url_path}/references.bib": record.references
-                      for record in self.rendered.records.values() if record.references}
+        post_files: dict[str, Content] = {
+            f"{record.listing.post.url_path}/{name}": data
+            for record in self.rendered.records.values() for name, data in record.files}
         self.generated = GeneratedPages(self.index, site, self.page_key, self.digests,
                                         self.blobs) if self.blobs is not None else None
         try:
@@ -430,7 +433,7 @@ class Run:
             generated = {**old.generated, **generated}
         files = {**(old.files if not self.succeeded else {}), **self.files_seen}
         return SiteIndex(sources=dict(self.sources.records), posts=posts, generated=generated,
-                         images=old.images, files=files)
+                         images=getattr(self, "images_seen", old.images), files=files)
 
     def _prune(self, index: SiteIndex) -> None:
         assert self.blobs is not None and self.packs is not None

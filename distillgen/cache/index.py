@@ -47,8 +47,9 @@ class PostRecord:
     render_key: str
     keys_looked_up: tuple[str, ...]
     files_looked_up: tuple[str, ...]
-    references: bytes
-    """The post's ``references.bib`` (empty: it cites nothing)."""
+    files: tuple[tuple[str, bytes], ...]
+    """The other files of the post's folder, made with its page: name, bytes
+    (``cite.bib``, ``cite.ris``, ``references.bib``)."""
     lookups: str
     """What those lookups resolved to (:func:`~distillgen.cache.keys.lookups_digest`)."""
     listing: Any
