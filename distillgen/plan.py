@@ -355,15 +355,22 @@ class _PlanBuilder:
 
     def finish(self) -> Plan:
         """The plan; DistillgenError when a source collides with the site's own files."""
-        for key in sorted(self.plan):
-            for parent in key.parents:
-                if parent in self.plan and (key in self.owners or parent in self.owners):
-                    culprit = self.owners.get(key) or self.owners[parent]
-                    other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
-                    self.problems.append(error(
-                        "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
-                        f"is a file: {other}", SourceLocation(culprit, 1, 1),
-                        "give the post another `slug:`, or rename its folder"))
+        names = {str(key): key for key in self.plan}
+        clashes: list[tuple[PurePosixPath, int, PurePosixPath]] = []
+        for name, key in names.items():  # each folder above the file, nearest first
+            depth, cut = 0, name.rfind("/")
+            while cut > 0:
+                parent = names.get(name[:cut])
+                if parent is not None and (key in self.owners or parent in self.owners):
+                    clashes.append((key, depth, parent))
+                depth, cut = depth + 1, name.rfind("/", 0, cut)
+        for key, _depth, parent in sorted(clashes):
+            culprit = self.owners.get(key) or self.owners[parent]
+            other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
+            self.problems.append(error(
+                "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
+                f"is a file: {other}", SourceLocation(culprit, 1, 1),
+                "give the post another `slug:`, or rename its folder"))
         if self.problems:
             raise DistillgenError(self.problems)
         return self.plan

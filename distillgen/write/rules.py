@@ -45,14 +45,17 @@ def validated_entries(plan: Mapping[PurePosixPath, Content]) -> Entries:
                             f"not {type(content).__name__}")
         entries.append((rel, content))
     entries.sort(key=lambda entry: entry[0])
-    files = {rel for rel, _ in entries}
+    files = {str(rel) for rel, _ in entries}
     if len(files) != len(entries):
         raise ValueError("plan names the same output path twice")
-    for rel in files:
-        clash = next((parent for parent in rel.parents if parent in files), None)
-        if clash is not None:
-            raise ValueError(f"plan entry {rel} needs {clash} to be a folder, but it is a file")
-    if PurePosixPath(MARKER) in files:
+    for name in files:
+        cut = name.rfind("/")
+        while cut > 0:
+            if name[:cut] in files:
+                raise ValueError(f"plan entry {name} needs {name[:cut]} to be a folder, but it "
+                                 "is a file")
+            cut = name.rfind("/", 0, cut)
+    if MARKER in files:
         raise ValueError(f"plan names {MARKER}, the writer's own marker file")
     return entries
 
@@ -105,13 +108,30 @@ def check_sources_outside(entries: Entries, out_dir: pathlib.Path) -> None:
     """A file to copy must not come from inside the output folder: the build would replace
     the folder, and publish the last site inside the next one."""
     real_out = pathlib.Path(os.path.realpath(out_dir))
+    folders: dict[str, str] = {}
     for rel, content in entries:
         if isinstance(content, pathlib.Path):
-            real = pathlib.Path(os.path.realpath(content))
+            real = pathlib.Path(_real_path(os.path.abspath(content), folders))
             if real == real_out or real_out in real.parents:
                 raise OutputError(f"`{rel}` would be copied from {shown(content)}, inside "
                                   "the output folder itself",
                                   "keep the files the site publishes outside the output folder")
+
+
+def _real_path(path: str, folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, resolving each folder once (``folders`` remembers them):
+    a file that is not a link is its real folder joined with its name."""
+    folder, name = os.path.split(path)
+    try:
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        is_link = True  # let realpath say what it is
+    if is_link or not name:
+        return os.path.realpath(path)
+    real_folder = folders.get(folder)
+    if real_folder is None:
+        real_folder = folders[folder] = os.path.realpath(folder)
+    return os.path.join(real_folder, name)
 
 
 def check_ours(out_dir: pathlib.Path) -> None:

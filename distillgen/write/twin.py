@@ -210,18 +210,19 @@ def _apply(plan: list[tuple[str, Content, str]], wanted: set[str], wanted_dirs: 
             os.chmod(writing / rel, DIR_MODE)
     live_files = live.files if live is not None else {}
     for rel, content, sha in plan:
-        target = writing / rel
         present = twin.files.get(rel)
+        in_twin = twin_known.get(rel) == sha
         if live_known.get(rel) == sha:
-            if present is not None and twin_known.get(rel) == sha and \
-                    present.st_ino == live_files[rel].st_ino:
-                continue
+            if present is not None and in_twin and present.st_ino == live_files[rel].st_ino:
+                continue  # the same file in both trees: nothing to do (most of them)
+            target = writing / rel
             if present is not None:
                 os.unlink(target)
             os.link(out_dir / rel, target, follow_symlinks=False)
-        elif twin_known.get(rel) == sha:
+        elif in_twin:
             continue
         else:
+            target = writing / rel
             if present is not None:
                 os.unlink(target)
             files.put(target, content, blob_path)
