@@ -62,7 +62,7 @@ def validated_entries(plan: Mapping[PurePosixPath, Content]) -> Entries:
 
 def validated_path(key: PurePosixPath | str) -> PurePosixPath:
     """A relative, normalised path inside the output, or ValueError."""
-    rel = PurePosixPath(key)
+    rel = key if type(key) is PurePosixPath else PurePosixPath(key)  # immutable: kept as is
     if isinstance(key, str) and str(rel) != key:
         raise ValueError(f"plan path {key!r} is not normalised (it reads as {str(rel)!r})")
     if rel.is_absolute():
@@ -107,12 +107,13 @@ def checked_out_dir(out_dir: pathlib.Path, site_root: pathlib.Path | None) -> pa
 def check_sources_outside(entries: Entries, out_dir: pathlib.Path) -> None:
     """A file to copy must not come from inside the output folder: the build would replace
     the folder, and publish the last site inside the next one."""
-    real_out = pathlib.Path(os.path.realpath(out_dir))
+    real_out = os.path.realpath(out_dir)
+    inside = real_out.rstrip(os.sep) + os.sep
     folders: dict[str, str] = {}
     for rel, content in entries:
         if isinstance(content, pathlib.Path):
-            real = pathlib.Path(_real_path(os.path.abspath(content), folders))
-            if real == real_out or real_out in real.parents:
+            real = _real_path(os.path.abspath(content), folders)
+            if real == real_out or real.startswith(inside):
                 raise OutputError(f"`{rel}` would be copied from {shown(content)}, inside "
                                   "the output folder itself",
                                   "keep the files the site publishes outside the output folder")
