@@ -64,15 +64,16 @@ def _target_page(plan: Plan, page_dir: str, path: str) -> PurePosixPath | None:
 
 
 def check_links(documents: Iterable[tuple[RenderedPost, Links]], plan: Plan,
-                known_ids: Mapping[PurePosixPath, Collection[str]] | None = None
+                known_ids: Mapping[str, Collection[str]] | None = None
                 ) -> list[Diagnostic]:
     """A warning for every relative link or fragment in a post or page that leads nowhere.
-    ``known_ids``: the ids of pages already known (a post's page, without reading it)."""
+    ``known_ids``: the ids of pages already known (a post's page, without reading it), by
+    the page's path in the output."""
     known = known_ids or {}
 
     @functools.cache
     def ids(page: PurePosixPath) -> Collection[str]:
-        found = known.get(page)
+        found = known.get(str(page))
         return found if found is not None else _ids_of(plan, page)
 
     problems = []

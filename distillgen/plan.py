@@ -329,7 +329,7 @@ class _PlanBuilder:
         """Add a file. ``owner``: the source it comes from; ``what``: what a generated file
         is, for messages; ``weak``: a file of the theme, which any other file of the same
         name replaces (``assets/css/distillgen.css`` of the site)."""
-        key = PurePosixPath(path)
+        key = _output_path(path)
         earlier = self.plan.get(key)
         if earlier is not None and earlier != content:
             if weak:
@@ -374,6 +374,20 @@ class _PlanBuilder:
         if self.problems:
             raise DistillgenError(self.problems)
         return self.plan
+
+
+_OUTPUT_PATHS: dict[str, PurePosixPath] = {}
+"""Output paths already made, by their text: a dev server plans the same few thousand paths
+on every rebuild, and making a path object costs more than finding it."""
+
+
+def _output_path(path: str) -> PurePosixPath:
+    key = _OUTPUT_PATHS.get(path)
+    if key is None:
+        if len(_OUTPUT_PATHS) > 1_000_000:
+            _OUTPUT_PATHS.clear()
+        key = _OUTPUT_PATHS[path] = PurePosixPath(path)
+    return key
 
 
 def _collision(source: str, key: PurePosixPath, other: str) -> Diagnostic:

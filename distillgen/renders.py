@@ -12,6 +12,7 @@ per batch, and returns a small record per post: no full render crosses back to t
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,15 +104,16 @@ def render_all(paths: Sequence[str], sources: Mapping[str, SourceRecord],
     blobs = work.stores.blobs if work.stores is not None else None
     reused: dict[str, PostRecord] = {}
     jobs: list[Job] = []
+    same_world = bool(index.lookups_world) and index.lookups_world == lookups.world
     for path in paths:
         source = sources[path]
         known = index.posts.get(path)
         render_key = keys.render_key(source.post_digest, work.render_inputs,
                                      post_dependencies(source.post, work.context)
                                      if source.post is not None else None)
-        if known is None or known.render_key != render_key or \
-                known.lookups != lookups.of(source.post, known.keys_looked_up,
-                                            known.files_looked_up):
+        if known is None or known.render_key != render_key or (
+                not same_world and known.lookups != lookups.of(
+                    source.post, known.keys_looked_up, known.files_looked_up)):
             jobs.append(Job(path, source, bodies.get(path), render_key))
         elif path in work.in_feed and not known.feed_html:
             jobs.append(Job(path, source, bodies.get(path), render_key))  # it entered the feed
@@ -143,11 +145,28 @@ def render_all(paths: Sequence[str], sources: Mapping[str, SourceRecord],
 
 class LookupDigests:
     """What a post's lookups resolve to now (see :func:`keys.lookups_digest`), each entry
-    and file worked out once per build."""
+    and file worked out once per build; and :attr:`world`, all a lookup can resolve to."""
 
     def __init__(self, context: RenderContext):
         self.context = context
         self._entries: dict[int, str] = {}
+
+    @functools.cached_property
+    def world(self) -> str:
+        """:func:`keys.lookups_world` of every entry, file and post address: while it is the
+        last build's, no post's lookups can resolve differently, and none is checked."""
+        context = self.context
+        tables = [("", context.entries), *sorted(context.post_entries.items())]
+        return keys.lookups_world(
+            [(name, key, self._digest(entry)) for name, table in tables
+             for key, entry in table.items()],
+            context.assets_on_disk, context.post_urls)
+
+    def _digest(self, entry: Any) -> str:
+        known = self._entries.get(id(entry))
+        if known is None:
+            known = self._entries[id(entry)] = _entry_digest(entry)
+        return known
 
     def of(self, post: Post | None, keys_looked_up: Sequence[str],
            files_looked_up: Sequence[str]) -> str:
@@ -158,12 +177,7 @@ class LookupDigests:
 
         def entry_digest(key: str) -> str:
             entry = lookup(key)
-            if entry is None:
-                return "-"
-            known = self._entries.get(id(entry))
-            if known is None:
-                known = self._entries[id(entry)] = _entry_digest(entry)
-            return known
+            return "-" if entry is None else self._digest(entry)
 
         def file_digest(path: str) -> str:
             return f"{context.assets_on_disk.get(path)!r}\0{context.post_urls.get(path, '-')}"

@@ -42,6 +42,8 @@ class ReadSources:
     bodies: dict[str, Post]
     read: int
     """Files read and parsed; the others came from the index."""
+    found: tuple[list[tuple[str, Path]], list[Diagnostic]]
+    """Every Markdown file (site path, path) and the problems finding them."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,17 @@ class _ParseWork:
 
 
 def read_sources(root: Path, config, settings: StageSettings, index: SiteIndex,
-                 diagnostics: list[Diagnostic], workers: int) -> ReadSources:
-    """Every Markdown file of the content folder, read only where it changed."""
-    found, problems = find_sources(config)
+                 diagnostics: list[Diagnostic], workers: int,
+                 found: tuple[list[tuple[str, Path]], list[Diagnostic]] | None = None
+                 ) -> ReadSources:
+    """Every Markdown file of the content folder, read only where it changed. ``found``:
+    the files and problems of a walk of the content folder that still holds (the dev
+    server knows no file was added or deleted since)."""
+    files, problems = found if found is not None else find_sources(config)
     diagnostics.extend(problems)
     records: dict[str, SourceRecord] = {}
     to_read: list[tuple[str, Path, tuple[int, ...] | None]] = []
-    for site_path, path in found:
+    for site_path, path in files:
         sig = signature(path)
         known = index.sources.get(site_path)
         if sig is not None and known is not None and known.signature == sig:
@@ -74,7 +80,7 @@ def read_sources(root: Path, config, settings: StageSettings, index: SiteIndex,
             bodies[site_path] = post
     for record in records.values():
         diagnostics.extend(record.diagnostics)
-    return ReadSources(records, bodies, len(to_read))
+    return ReadSources(records, bodies, len(to_read), (files, problems))
 
 
 def parse_one(site_path: str, path: Path, sig: tuple[int, ...] | None, work: _ParseWork

@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -24,7 +24,7 @@ import jinja2
 from . import errors
 from .advice import base_url_warning, missing_bibliography
 from .assemble import assemble_site
-from .assets import ImageSizes, index_assets, site_asset_files
+from .assets import index_assets, site_asset_files
 from .cache import Cache, CacheUnwritable, fingerprint, keys
 from .cache import index as site_index
 from .cache import usable as cache_problem
@@ -74,6 +74,22 @@ class Warm:
     keep: set[str] = field(default_factory=set)
     """Pages of the cache still served: not pruned by the next build."""
     unsaved: tuple[Path, SiteIndex] | None = None
+    changed: frozenset[Path] | None = None
+    """What the watcher reported since the last build (absolute paths); None: not known, so
+    the build looks at everything."""
+    found: tuple[list[tuple[str, Path]], list[Diagnostic]] | None = None
+    """The last build's Markdown files (site path, path) and the problems finding them."""
+    files: tuple[dict[str, Any], dict[str, Path], list[Diagnostic]] | None = None
+    """The last build's asset index, the site's ``assets/`` and the problems found there."""
+
+    def only_markdown_edited(self) -> bool:
+        """Whether every change the watcher reported is an edit of a Markdown file the last
+        build read (none added or deleted, nothing else touched): then the content folder
+        need not be walked again, nor the files posts may use."""
+        if self.changed is None or self.found is None or self.files is None:
+            return False
+        known = {path for _, path in self.found[0]}
+        return all(path in known and path.is_file() for path in self.changed)
 
     def save(self) -> None:
         """Write the index of the last build to the cache, if it is not there yet."""
@@ -175,8 +191,13 @@ class Run:
 
     def read_sources(self) -> bool:
         self.workers = self.options.workers or default_workers()
+        warm = self.warm
+        self.edited_only = warm is not None and warm.only_markdown_edited()
+        found = warm.found if self.edited_only and warm is not None else None
         self.sources = read_sources(self.root, self.config, self.settings, self.index,
-                                    self.diagnostics, self.workers)
+                                    self.diagnostics, self.workers, found=found)
+        if warm is not None:
+            warm.found = self.sources.found
         posts = [record.post for _, record in sorted(self.sources.records.items())
                  if record.post is not None]
         # Posts and pages alike ("posts" below): pages render the same way, only listed nowhere.
@@ -203,13 +224,23 @@ class Run:
 
     def index_files(self) -> bool:
         config = self.config
-        skipped = [self.out_dir, self.cache_dir]
-        self.images_seen: ImageSizes = {}
-        self.assets = index_assets(config.root, skip=skipped, content=config.content_path(),
-                                   diagnostics=self.diagnostics, known=self.index.images,
-                                   seen=self.images_seen)
-        self.site_assets = site_asset_files(config.root / "assets", self.diagnostics,
-                                            skip=skipped)
+        warm = self.warm
+        if self.edited_only and warm is not None and warm.files is not None:
+            # Only Markdown files were edited: no file a post may use changed.
+            self.assets, self.site_assets, found = warm.files
+            self.diagnostics.extend(found)
+            self.images_seen = self.index.images
+        else:
+            skipped = [self.out_dir, self.cache_dir]
+            self.images_seen = {}
+            found = []
+            self.assets = index_assets(config.root, skip=skipped,
+                                       content=config.content_path(), diagnostics=found,
+                                       known=self.index.images, seen=self.images_seen)
+            self.site_assets = site_asset_files(config.root / "assets", found, skip=skipped)
+            self.diagnostics.extend(found)
+            if warm is not None:
+                warm.files = (self.assets, self.site_assets, found)
         self.publications, found = load_publications(
             config.root, config.content_dir, [p for p in self.posts if p.is_page],
             self.assets, config.author)
@@ -247,11 +278,10 @@ class Run:
         self.in_feed = feed_sources(config, self.posts)
         stores = Stores(self.blobs, self.packs, self.writes_cache) \
             if self.blobs is not None and self.packs is not None else None
-        work = RenderWork(context, PostPages(config, self.env, SiteInfo(self.menu, config.extra),
-                                             self.publications),
-                          self.in_feed, self.page_key, stores, self.root, self.settings,
-                          LookupDigests(context),
-                          keys.render_inputs(self.settings.render, self.macros))
+        pages = PostPages(config, self.env, SiteInfo(self.menu, config.extra), self.publications)
+        work = self.work = RenderWork(context, pages, self.in_feed, self.page_key, stores,
+                                      self.root, self.settings, LookupDigests(context),
+                                      keys.render_inputs(self.settings.render, self.macros))
         self.rendered = render_all([p.source_path for p in self.posts], self.sources.records,
                                    self.sources.bodies, self.index, work,
                                    workers=self.workers, progress=self.options.progress)
@@ -324,8 +354,7 @@ class Run:
         assert plan is not None
         documents = [(post, records[post.post.source_path].links)
                      for post in (*site.posts, *site.pages)]
-        known_ids = {PurePosixPath(str(post.post.url_path), "index.html"):
-                     records[post.post.source_path].page_ids
+        known_ids = {f"{post.post.url_path}/index.html": records[post.post.source_path].page_ids
                      for post in (*site.posts, *site.pages)}
         late = check_links(documents, plan, known_ids)
         if self.options.deploy_warnings:  # advice for a site about to be published
@@ -432,8 +461,10 @@ class Run:
         if not self.succeeded:
             generated = {**old.generated, **generated}
         files = {**(old.files if not self.succeeded else {}), **self.files_seen}
+        world = self.work.lookups.world if self.succeeded and hasattr(self, "work") else ""
         return SiteIndex(sources=dict(self.sources.records), posts=posts, generated=generated,
-                         images=getattr(self, "images_seen", old.images), files=files)
+                         images=getattr(self, "images_seen", old.images), files=files,
+                         lookups_world=world)
 
     def _prune(self, index: SiteIndex) -> None:
         assert self.blobs is not None and self.packs is not None

@@ -46,6 +46,8 @@ class BlobStore:
         self._ready = False
         self._verified: set[str] = set()
         """Blobs written or checked by this process: whole, and not read again."""
+        self._owned: bool | None = None
+        """Whether the folders are real (not links), as :meth:`present` first found them."""
 
     def put(self, data: bytes) -> str:
         """Store ``data``; its name. Raises CacheUnwritable when the cache folder cannot be
@@ -80,8 +82,11 @@ class BlobStore:
     def present(self, name: str) -> bool:
         """Whether the blob is there as a plain file (its bytes are checked when it is
         published)."""
-        return bool(name) and _NAME.fullmatch(name) is not None and \
-            self._marker._own_folders() and _is_regular(self.folder / name)
+        if not name or _NAME.fullmatch(name) is None:
+            return False
+        if self._owned is None:  # asked once per blob of the site: the folders once per store
+            self._owned = self._marker._own_folders()
+        return self._owned and _is_regular(os.path.join(self.folder, name))
 
     def path(self, name: str) -> Path | None:
         """Where the blob ``name`` is, once checked to hold the bytes its name promises;
@@ -140,7 +145,7 @@ class BlobStore:
                         os.unlink(path)
 
 
-def _is_regular(path: Path) -> bool:
+def _is_regular(path: Path | str) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:

@@ -22,7 +22,7 @@ from .store import Cache
 
 NAMESPACE = "index"
 KEY = "0" * 16
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -88,6 +88,8 @@ class SiteIndex:
     """Image path -> (signature, pixel size) of the asset index."""
     files: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
     """A file the site copies, by path -> (signature, SHA-256)."""
+    lookups_world: str = ""
+    """:func:`~distillgen.cache.keys.lookups_world` when the posts were rendered."""
 
 
 def load(directory: Path, *, read_only: bool = False) -> SiteIndex:

@@ -29,7 +29,7 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,15 @@ def lookups_digest(keys: Iterable[str], files: Iterable[str],
     for path in files:
         parts += [path, file_digest(path)]
     return digest(*parts)
+
+
+def lookups_world(entries: Iterable[tuple[str, str, str]], assets: Mapping[str, Any],
+                  post_urls: Mapping[str, str]) -> str:
+    """Everything a post's lookups can resolve to: every entry of every bibliography (its
+    file, key and digest), every file posts may use, every post's address. Equal to the last
+    build's, no post needs its own lookups checked."""
+    return digest(repr(list(entries)), repr(sorted(assets.items())),
+                  repr(sorted(post_urls.items())))
 
 
 def value_digest(value: Any) -> str:

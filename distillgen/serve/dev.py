@@ -142,9 +142,11 @@ class DevServer:
 
     # -- building ---------------------------------------------------------------------------
 
-    def rebuild(self, *, first: bool = False) -> SiteState:
-        """Build now; keep the new plan only if the build succeeded, and tell open pages."""
+    def rebuild(self, *, first: bool = False, changed: set[Path] | None = None) -> SiteState:
+        """Build now; keep the new plan only if the build succeeded, and tell open pages.
+        ``changed``: the files the watcher reported (None: unknown, look at everything)."""
         with self._build_lock:
+            self.warm.changed = frozenset(changed) if changed is not None else None
             plan = self.state.plan
             self.warm.keep = {c.name for c in plan.values() if isinstance(c, Blob)} \
                 if plan else set()  # still served until the new state is in place
@@ -261,7 +263,7 @@ class DevServer:
         return not is_ignored(PurePosixPath(candidate.as_posix()), self._output_dir)
 
     def _watch_loop(self) -> None:
-        for _ in changes(self.root, self.should_rebuild, self.stopping, self.watching):
+        for changed in changes(self.root, self.should_rebuild, self.stopping, self.watching):
             if self.stopping.is_set():
                 break
-            self.rebuild()
+            self.rebuild(changed=changed)
