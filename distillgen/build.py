@@ -39,9 +39,9 @@ def build(root: Path, *, warm: Warm | None = None, **options: Any) -> BuildResul
     """
     started = time.perf_counter()
     chosen = BuildOptions(**options)
-    result = unchanged(root, chosen) if warm is None else None
+    result, inputs = _no_change(root, chosen) if warm is None else (None, None)
     if result is None:
-        result = _build(root, chosen, warm)
+        result = _build(root, chosen, warm, inputs)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -50,8 +50,14 @@ def unchanged(root: Path, options: BuildOptions) -> BuildResult | None:
     """The last build's result when no input and no output changed since: the no-change
     fast path. None when there is a build to do (or the question cannot be answered here:
     the stages report every problem)."""
+    return _no_change(root, options)[0]
+
+
+def _no_change(root: Path, options: BuildOptions) -> tuple[BuildResult | None, str | None]:
+    """:func:`unchanged`, and the inputs' digest it took (the build records it, taken before
+    it read anything: an edit made while it runs is seen by the next build)."""
     if not options.write or not options.use_cache or options.read_only_cache:
-        return None
+        return None, None
     from .cache import fingerprint
     from .config import load_config
     from .errors import DistillgenError
@@ -60,27 +66,28 @@ def unchanged(root: Path, options: BuildOptions) -> BuildResult | None:
     try:
         config = load_config(root, options.overrides)
     except DistillgenError:
-        return None
+        return None, None
     out_dir = (options.output or config.output_path()).absolute()
     if options.output is not None and config.output_refusal(out_dir):
-        return None
+        return None, None
     try:
         check_output(out_dir, config.root)
     except OutputError:
-        return None
-    summary = fingerprint.check(config, out_dir, options.fingerprint(out_dir))[1]
+        return None, None
+    inputs, summary = fingerprint.check(config, out_dir, options.fingerprint(out_dir))
     if summary is None:
-        return None
+        return None, inputs
     return BuildResult(config=config, diagnostics=list(summary["diagnostics"]),
-                       stats={**summary["stats"], "unchanged": True})
+                       stats={**summary["stats"], "unchanged": True}), inputs
 
 
-def _build(root: Path, options: BuildOptions, warm: Warm | None) -> BuildResult:
+def _build(root: Path, options: BuildOptions, warm: Warm | None,
+           inputs: str | None = None) -> BuildResult:
     from .cache import CacheUnwritable
     from .stages import Run, cache_warning
 
     try:
-        return _stages(Run(root, options, warm=warm))
+        return _stages(Run(root, options, warm=warm, inputs=inputs))
     except CacheUnwritable as problem:
         return _stages(Run(root, replace(options, use_cache=False),
                            carried=(cache_warning(str(problem)),)))

@@ -105,8 +105,10 @@ class Run:
     """One build, stage by stage (see :func:`distillgen.build._stages`)."""
 
     def __init__(self, root: Path, options: BuildOptions, *, warm: Warm | None = None,
-                 carried: tuple[Diagnostic, ...] = ()):
+                 carried: tuple[Diagnostic, ...] = (), inputs: str | None = None):
         self.root = root
+        self.known_inputs = inputs
+        """The inputs' digest the no-change check took, if it ran."""
         self.options = options
         self.warm = warm
         self.result = BuildResult()
@@ -167,7 +169,7 @@ class Run:
     def open_cache(self) -> bool:
         self.inputs = None
         if self.writes and self.use_cache:
-            self.inputs = fingerprint.inputs_digest(
+            self.inputs = self.known_inputs or fingerprint.inputs_digest(
                 self.config, self.out_dir, self.options.fingerprint(self.out_dir),
                 fingerprint.read_files(self.cache_dir))
         if self.writes_cache:
