@@ -35,9 +35,11 @@ def alias_pages(documents: Iterable[RenderedPost], taken: Mapping[PurePosixPath,
     problems: list[Diagnostic] = []
     for document in documents:
         source = document.post.source_path
-        for alias in document.post.meta.aliases:
+        places = document.post.meta.alias_places
+        for index, alias in enumerate(document.post.meta.aliases):
             path = alias_file(alias)
-            where = SourceLocation(source, 1, 1)
+            where = SourceLocation(source, *places[index]) if index < len(places) else \
+                SourceLocation(source, 1, 1)
             if path == PurePosixPath(f"{document.post.url_path}/index.html"):
                 problems.append(error("duplicate-alias", f"alias `/{alias}` is the page's own "
                                       "address", where, "remove it"))

@@ -421,6 +421,22 @@ CODES: dict[str, Code] = {code.name: code for code in _ALL}
 """Every code, by name."""
 
 
+def reference_page() -> str:
+    """docs/diagnostics.md: every code with its explanation, for reading on the web (a test
+    keeps the committed page equal to this)."""
+    parts = ["# Diagnostic codes\n\n",
+             "Every code a build can report, as `distillgen explain CODE` prints it. This page "
+             "is generated from `distillgen/codes.py`.\n\n",
+             "| code | severity | meaning |\n| --- | --- | --- |\n"]
+    ordered = sorted(CODES.values(), key=lambda code: code.name)
+    parts += [f"| [`{code.name}`](#{code.name}) | {code.severity} | {code.summary} |\n"
+              for code in ordered]
+    for code in ordered:
+        parts.append(f"\n## {code.name}\n\n*{code.severity}*: {code.summary}\n\n"
+                     f"{code.explanation}\n")
+    return "".join(parts)
+
+
 def explain(name: str) -> str | None:
     """The text ``distillgen explain NAME`` prints, or None for an unknown code."""
     code = CODES.get(name)

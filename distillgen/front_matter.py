@@ -147,6 +147,8 @@ class _FrontMatterReader:
         self.path = source.path
         self.yaml_text = yaml_text
         self.diagnostics: list[Diagnostic] = []
+        self.alias_places: list[tuple[int, int]] = []
+        """(line, column) of each alias kept, for errors found once the site is known."""
 
     def where(self, node: yaml.Node) -> SourceLocation:
         return location_in(self.yaml_text, node.start_mark.index, self.path, YAML_FIRST_LINE)
@@ -341,6 +343,8 @@ class _FrontMatterReader:
                             '"/2019/05/old-post.html" or "/old/path/"')
             elif normalise_alias(alias) not in found:
                 found.append(normalise_alias(alias))
+                place = self.where(item)
+                self.alias_places.append((place.line, place.column))
         return tuple(found)
 
     def extra(self, name: str, node: yaml.Node) -> Any:
@@ -557,6 +561,8 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
             elif name == "csl":
                 where = reader.where(value_node)
                 values["csl_at"] = (where.line, where.column)
+            elif name == "aliases":
+                values["alias_places"] = tuple(reader.alias_places)
     return values, meant
 
 

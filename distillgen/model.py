@@ -100,6 +100,8 @@ class PostMeta:
     aliases: tuple[str, ...] = ()
     """Old addresses that redirect here, relative to the site root, without the leading
     slash: ``2019/01/old-post.html`` or ``old/path/``."""
+    alias_places: tuple[tuple[int, int], ...] = ()
+    """(line, column) of each alias in the file, for ``duplicate-alias``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for templates (``post.extra.…``); distillgen itself ignores them."""
 

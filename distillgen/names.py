@@ -104,5 +104,20 @@ def suggest_name(name: str, known: Iterable[str],
     return by_folded[close] if close else None
 
 
+def suggest_file(path: str, known: Iterable[str]) -> str | None:
+    """Did-you-mean for a missing file: one of the same name in another folder, else the
+    closest path whose file name is itself close (``nope.png`` is not ``fig.png``, however
+    alike their folders are)."""
+    name = path.rpartition("/")[2]
+    candidates = list(known)
+    same_name = sorted(c for c in candidates if c.rpartition("/")[2] == name)
+    if same_name:
+        return same_name[0]
+    close = did_you_mean(path, candidates)
+    if close is None or did_you_mean(name, [close.rpartition("/")[2]]) is None:
+        return None
+    return close
+
+
 def _fold_name(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")

@@ -187,7 +187,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         links=tuple(state.links),
         anchors=tuple(_ids(tokens)),
         diagnostics=tuple(state.diagnostics),
-        summary_text=_summary(tokens),
+        summary_text=_summary(tokens, state),
         reference_meta=references,
         image=state.preview_image,
         feed_html=feed_html,
@@ -292,11 +292,11 @@ def _ids(tokens: list[Token]):
             yield str(token.attrGet("id"))
 
 
-def _summary(tokens: list[Token], limit: int = 280) -> str:
+def _summary(tokens: list[Token], state: RenderState, limit: int = 280) -> str:
     """The first paragraph as plain text, for listings when there is no description."""
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and index + 1 < len(tokens):
-            text = " ".join(plain_text(tokens[index + 1].children or []).split())
+            text = " ".join(plain_text(tokens[index + 1].children or [], state).split())
             if text:
                 return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return ""

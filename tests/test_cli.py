@@ -100,6 +100,35 @@ def test_a_fragment_of_a_data_file_is_not_an_anchor_to_check(tmp_path: Path):
     assert len(anchors) == 1 and "`#nope`" in anchors[0], result.stderr
 
 
+def test_a_cross_reference_reads_as_its_number_in_alt_text_and_the_listing(tmp_path: Path):
+    write_post(tmp_path, "one", "As @fig-b shows, it works.\n\n"
+                                "![Like @fig-b, closer](a.png){#fig-a}\n\n"
+                                "![The second](a.png){#fig-b}")
+    (tmp_path / "content" / "blog" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = run(tmp_path, "build")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "blog" / "one" / "index.html").read_text("utf-8")
+    assert 'alt="Like Figure\u00a02, closer"' in page
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "As Figure 2 shows, it works." in index  # white space made plain
+
+
+def test_a_markdown_link_to_a_local_file_publishes_the_file(tmp_path: Path):
+    write_post(tmp_path, "one", "[rows](data.csv#row=4) and [the paper](../papers/p.pdf).")
+    (tmp_path / "content" / "blog" / "data.csv").write_text("a,b\n1,2\n", "utf-8")
+    (tmp_path / "content" / "papers").mkdir()
+    (tmp_path / "content" / "papers" / "p.pdf").write_bytes(b"%PDF-1.4\n")
+    result = run(tmp_path, "build")
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    assert (site / "blog" / "data.csv").read_bytes() == b"a,b\n1,2\n"
+    assert (site / "papers" / "p.pdf").read_bytes() == b"%PDF-1.4\n"
+    page = (site / "blog" / "one" / "index.html").read_text("utf-8")
+    assert '<a href="../data.csv#row=4">rows</a>' in page
+    assert '<a href="../../papers/p.pdf">the paper</a>' in page
+    assert "broken-link" not in result.stderr
+
+
 def test_new_creates_a_draft_that_builds_and_refuses_to_overwrite(tmp_path: Path):
     result = run(tmp_path, "new", "Why Attributions Disagree")
     assert result.returncode == 0, result.stderr

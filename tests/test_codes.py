@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from distillgen.codes import CODES, explain
+from distillgen.codes import CODES, explain, reference_page
 from distillgen.errors import Diagnostic, Severity, error
 
 PACKAGE = Path(__file__).resolve().parents[1] / "distillgen"
@@ -97,3 +97,13 @@ def test_explain_an_unknown_code_suggests_the_nearest():
     result = _cli("explain", "bad-maths")
     assert result.returncode == 2
     assert "did you mean `bad-math`?" in result.stderr
+
+
+def test_the_committed_list_of_codes_is_the_registry(update_golden: bool) -> None:
+    """docs/diagnostics.md, which the README links, is generated from the registry."""
+    page = PACKAGE.parent / "docs" / "diagnostics.md"
+    if update_golden:
+        page.write_text(reference_page(), "utf-8")
+    assert page.read_text("utf-8") == reference_page(), \
+        "docs/diagnostics.md is out of date: run pytest --update-golden and review the diff"
+    assert all(f"\n## {name}\n" in reference_page() for name in CODES)

@@ -15,18 +15,15 @@ nothing is rewritten.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from ..errors import SourceLocation
-from .figures import resolve_local_file
-from .links import EXTERNAL_URL_RE
 from .locations import walk
+from .paths import in_bundle, resolve_local_file
 from .state import RenderState, state_of
 
 _HTML_REFERENCE = re.compile(
@@ -53,18 +50,6 @@ def collect_bundle_files(state: StateCore) -> None:
                 value = next(g for g in match.groups() if g is not None)
                 where = _html_location(render_state, token, block, match.start(), value)
                 _take(render_state, value, token, where)
-
-
-def in_bundle(state: RenderState, href: str) -> bool:
-    """Whether a reference names a file inside the post's bundle folder."""
-    if state.bundle_dir is None or not href or href.startswith(("#", "/", "?")) \
-            or EXTERNAL_URL_RE.match(href):
-        return False
-    path = unquote(re.split(r"[?#]", href, maxsplit=1)[0])
-    if not path or path.endswith("/") or path.endswith(".md"):
-        return False
-    joined = posixpath.normpath(posixpath.join(str(state.source_dir), path))
-    return joined.startswith(str(state.bundle_dir) + "/")
 
 
 def _take(state: RenderState, href: str, token: Token, where: SourceLocation | None) -> None:

@@ -136,18 +136,33 @@ def check_reference(state: RenderState, label: str, location: SourceLocation) ->
 # -------------------------------------------------------------------------- rendering
 
 
+def _uses(token: Token) -> list[tuple[ReferenceUse, int]]:
+    """The references a token makes, each with its column in the token (the @ of a key)."""
+    if "tex" in token.meta:
+        style, label = token.meta["tex"]
+        return [(ReferenceUse(label, style), 0)]
+    return [(_quarto_use(item), max(token.markup.find(item.key) - 1, 0))
+            for item in token.meta["items"]]
+
+
+def reference_plain_text(state: RenderState, token: Token) -> str:
+    """What a reference token reads as plain text (``Figure 2``), for alt text and summaries:
+    numbers are known once the document is parsed, unlike the previews cards show."""
+    texts = []
+    for use, _ in _uses(token):
+        target = state.targets.get(use.label)
+        known = target is not None and not (target.kind == "eq" and not target.number)
+        texts.append(reference_text(target, use) if target is not None and known
+                     else f"?{use.label}")
+    return ", ".join(texts)
+
+
 def render_reference(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     """A reference token: one placeholder per item, resolved once the page is rendered."""
     state = state_of(env)
     token = tokens[idx]
-    if "tex" in token.meta:
-        style, label = token.meta["tex"]
-        uses = [(ReferenceUse(label, style), 0)]
-    else:  # point at the @ of each key
-        uses = [(_quarto_use(item), max(token.markup.find(item.key) - 1, 0))
-                for item in token.meta["items"]]
     parts = []
-    for use, column in uses:
+    for use, column in _uses(token):
         location = state.location(token, column_shift=column)
         check_reference(state, use.label, location)
         state.reference_uses.append(use)

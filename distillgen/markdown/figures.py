@@ -12,18 +12,15 @@ import html
 import posixpath
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.image import image as image_rule
 from markdown_it.token import Token
 
-from ..model import AssetInfo, AssetRef
-from ..names import url_path
-from .links import EXTERNAL_URL_RE
+from .crossref import reference_plain_text
 from .locations import replace_inline_rule
+from .paths import resolve_local_file
 from .state import RenderState, state_of
 
 LAYOUT_CLASSES = frozenset({
@@ -93,14 +90,17 @@ def render_caption_open(self, tokens: Sequence[Token], idx: int, options, env) -
     return "<figcaption>" + caption_prefix(tokens[idx].meta.get("prefix"))
 
 
-def plain_text(tokens: Sequence[Token]) -> str:
-    """Readable text of inline tokens, for alt attributes (math and citations as written)."""
+def plain_text(tokens: Sequence[Token], state: RenderState | None = None) -> str:
+    """Readable text of inline tokens, for alt attributes and summaries: math and citations
+    as written, cross-references as they read (``Figure 2``) when the state is given."""
     parts = []
     for token in tokens:
         if token.children:
-            parts.append(plain_text(token.children))
+            parts.append(plain_text(token.children, state))
         elif token.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif token.type == "xref" and state is not None:
+            parts.append(reference_plain_text(state, token))
         elif token.type in ("text", "code_inline", "math_inline", "citation", "html_inline"):
             parts.append(token.content)
     return "".join(parts)
@@ -109,7 +109,7 @@ def plain_text(tokens: Sequence[Token]) -> str:
 def render_image(self, tokens: Sequence[Token], idx: int, options, env) -> str:
     state = state_of(env)
     token = tokens[idx]
-    alt = plain_text(token.children or []).strip()
+    alt = plain_text(token.children or [], state).strip()
     src = str(token.attrs.get("src", ""))
     attrs: dict[str, str] = {"src": src, "alt": alt}
     resolved = resolve_local_file(state, src, token)
@@ -158,48 +158,3 @@ def video_element(attrs: dict[str, str], alt: str) -> str:
             f'<source src="{html.escape(src)}" type="{kind}">'
             f'<a href="{html.escape(src)}">{html.escape(alt or "Download the video")}</a>'
             "</video>")
-
-
-def resolve_local_file(state: RenderState, src: str, token: Token | None
-                       ) -> tuple[str, AssetInfo, PurePosixPath] | None:
-    """(page-relative URL, AssetInfo, output path) for a local file, recording it for copying.
-
-    Returns None for external URLs and for files that are missing or outside the site (both
-    reported as located errors).
-    """
-    if not src or src.startswith("#") or EXTERNAL_URL_RE.match(src):
-        return None
-    path_part = re.split(r"[?#]", src, maxsplit=1)[0]
-    relative = unquote(path_part)
-    if relative.startswith("/"):
-        joined = posixpath.normpath(relative.lstrip("/"))
-    else:
-        joined = posixpath.normpath(posixpath.join(str(state.source_dir), relative))
-    if joined == ".." or joined.startswith("../") or posixpath.isabs(joined):
-        state.report("outside-site", f"`{src}` points outside the site folder", token,
-                     hint="keep images inside the site, e.g. under assets/")
-        return None
-    state.files_looked_up.add(joined)
-    info = state.assets_on_disk.get(joined)
-    if info is None:
-        suggestion = state.suggest("file", joined, state.assets_on_disk.keys)
-        hint = f"did you mean `{suggestion}`?" if suggestion else \
-            "paths are relative to the Markdown file"
-        state.report("missing-asset", f"file not found: `{src}` (looked for `{joined}`)", token,
-                     hint=hint)
-        return None
-    target = _output_path(state, PurePosixPath(joined))
-    state.assets[joined] = AssetRef(source=joined, target=target)
-    url = url_path(posixpath.relpath(str(target), str(state.page_dir)))
-    return url + src[len(path_part):], info, target
-
-
-def _output_path(state: RenderState, source: PurePosixPath) -> PurePosixPath:
-    """Files of a page bundle go beside the page; other files under the content folder drop
-    that prefix; others keep their site path."""
-    if state.bundle_dir is not None and state.bundle_dir in source.parents:
-        return state.page_dir / source.relative_to(state.bundle_dir)
-    try:
-        return source.relative_to(state.content_dir)
-    except ValueError:
-        return source

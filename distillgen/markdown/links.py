@@ -1,15 +1,18 @@
-"""Links: located for the link checker, and links to other posts' Markdown files rewritten.
+"""Links: located for the link checker, links to other posts' Markdown files rewritten, and
+local files linked to published.
 
 Authors may link to a post by its source file (``[see](other-post.md#section)``), which keeps
 working in an editor and on GitHub; the built site gets the relative URL of that post's page,
 its folder names percent-encoded (a folder named ``javascript:x`` or ``c#`` stays a path) and
-checked once more: a rewritten link never has a scheme.
+checked once more: a rewritten link never has a scheme. A link to a file that is not a page
+(``[the data](results.csv)``, ``[slides](talk.pdf#page=3)``) is resolved against the Markdown
+file like an image or an ``<a href>`` in raw HTML: the file is copied, the link points at the
+copy, and a missing file is a located ``missing-asset`` error.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Sequence
 from urllib.parse import unquote
 
@@ -20,10 +23,8 @@ from markdown_it.token import Token
 
 from ..names import url_path
 from .locations import replace_inline_rule
+from .paths import EXTERNAL_URL_RE, in_bundle, is_file_link, resolve_local_file
 from .state import state_of
-
-EXTERNAL_URL_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
-"""A URL with a scheme or a host: it leaves the site, so it is neither resolved nor checked."""
 
 
 def links_plugin(md: MarkdownIt) -> None:
@@ -36,6 +37,8 @@ def links_plugin(md: MarkdownIt) -> None:
         token = tokens[idx]
         href = str(token.attrGet("href") or "")
         rewritten = rewrite_post_link(env, href, token)
+        if rewritten is None:
+            rewritten = published_file_link(env, href, token)
         if rewritten is not None:
             token.attrSet("href", rewritten)
         state = state_of(env)
@@ -47,6 +50,17 @@ def links_plugin(md: MarkdownIt) -> None:
         return self.renderToken(tokens, idx, options, env)
 
     md.add_render_rule("link_open", render_link_open)
+
+
+def published_file_link(env, href: str, token: Token) -> str | None:
+    """The URL of the copy of a linked local file; None for pages, external links and files of
+    a page bundle (published beside the page, where the link already points)."""
+    state = state_of(env)
+    if not is_file_link(href) or href.startswith("#") or EXTERNAL_URL_RE.match(href) \
+            or in_bundle(state, href):
+        return None
+    resolved = resolve_local_file(state, href, token)
+    return None if resolved is None else resolved[0]
 
 
 def rewrite_post_link(env, href: str, token: Token) -> str | None:

@@ -35,7 +35,10 @@ _CLOSING_LINE_RE = {
     "$$": re.compile(r"\$\$(?:[ \t]*\{#([^\s{}]+)\})?[ \t]*$"),
     "\\[": re.compile(r"\\\](?:[ \t]*\{#([^\s{}]+)\})?[ \t]*$"),
 }
-_LOOKS_LIKE_MATH_RE = re.compile(r"[\\^_={}<>|\n]")
+MATH_SIGNS = r"\\^_={}<>|\n"
+r"""Characters (a regex class's contents) that make ``\[…\]`` inside a paragraph math: a
+command, ``^``, ``_``, ``=``, braces, a line break. Without one it is escaped brackets."""
+_LOOKS_LIKE_MATH_RE = re.compile(f"[{MATH_SIGNS}]")
 _BEGIN_RE = re.compile(r"\\begin\{([a-z]+\*?)\}")
 _dollar_rule = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
 

@@ -9,7 +9,6 @@ site, and a missing file is a located ``missing-asset`` error.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Sequence
 
@@ -17,15 +16,14 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline.html_inline import html_inline as html_inline_rule
 from markdown_it.token import Token
 
-from .figures import resolve_local_file
 from .locations import COLUMN, LINE, replace_inline_rule
+from .paths import is_file_link, resolve_local_file
 from .state import state_of
 
 _ELEMENT = re.compile(r"<(img|video|source|audio|track|iframe|embed|object|script|a)\b([^>]*)>",
                       re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""(\s(src|href|data|poster)\s*=\s*)("([^"]*)"|'([^']*)')""",
                         re.IGNORECASE)
-_PAGE_EXTENSIONS = frozenset({"", ".html", ".htm", ".md", ".php", ".xml"})
 _LIQUID_ANYWHERE = re.compile(
     r"""\{\{\s*(?:(["'])([^"'{}]+)\1\s*\|\s*(?:relative_url|absolute_url)|site\.baseurl)\s*\}\}""")
 _LIQUID_URL = re.compile(
@@ -50,13 +48,6 @@ def media_plugin(md: MarkdownIt) -> None:
 
     md.add_render_rule("html_block", render_block)
     md.add_render_rule("html_inline", render_inline)
-
-
-def _is_file_link(url: str) -> bool:
-    path = re.split(r"[?#]", url, maxsplit=1)[0]
-    if not path or path.endswith("/"):
-        return False
-    return posixpath.splitext(path)[1].lower() not in _PAGE_EXTENSIONS
 
 
 def rewrite_html(env, token: Token) -> str:
@@ -88,7 +79,7 @@ def rewrite_html(env, token: Token) -> str:
             url = _liquid_url(value)
             if url is None:
                 url = value
-            if name == "a" and not _is_file_link(url):
+            if name == "a" and not is_file_link(url):
                 continue
             start = element.start(2) + attribute.start(3) + 1
             where = _located(token, content, start)

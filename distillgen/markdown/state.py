@@ -105,7 +105,9 @@ class RenderState:
     def content_dir(self) -> PurePosixPath:
         return PurePosixPath(self.settings.content_dir)
 
-    def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]]) -> str | None:
+    def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]],
+                choose: Callable[[str, Iterable[str]], str | None] = did_you_mean
+                ) -> str | None:
         """Did-you-mean for a mistyped ``kind`` of name (citation key, file), worked out once
         per name and for at most :data:`MAX_SUGGESTIONS` names: each costs a comparison with
         every candidate, and a post with thousands of unknown keys against a bibliography of
@@ -114,7 +116,7 @@ class RenderState:
         if (kind, word) not in made:
             if len(made) >= MAX_SUGGESTIONS:
                 return None
-            made[kind, word] = did_you_mean(word, candidates())
+            made[kind, word] = choose(word, candidates())
         return made[kind, word]
 
     def next_id(self, prefix: str) -> str:

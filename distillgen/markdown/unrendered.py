@@ -21,13 +21,17 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .locations import line_and_column, newline_offsets, source_lines
+from .math_syntax import MATH_SIGNS
 from .state import state_of
 
 MAX_PER_POST = 100
 """Warnings of this kind per post: past that, one more line says how many were left out."""
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"\\\[.+?\\\]", re.DOTALL), "display math in \\[…\\] that was not converted",
+    # Only what the parser would have taken for math: ``\[1\]`` is escaped brackets there.
+    (re.compile(r"\\\[(?:(?!\\\])[\s\S])*?(?!\\\])" f"[{MATH_SIGNS}]"
+                r"(?:(?!\\\])[\s\S])*?\\\]"),
+     "display math in \\[…\\] that was not converted",
      "write display math as $$…$$ on lines of its own"),
     (re.compile(r"\\\(.+?\\\)", re.DOTALL), "inline math in \\(…\\) that was not converted",
      "write inline math as $…$"),
