@@ -305,10 +305,32 @@ def redirects(renderer: PageRenderer, site: Site, plan: Plan,
 
 
 def _site_path(config: SiteConfig, path: Path) -> str:
-    try:
-        return path.relative_to(config.root).as_posix()
-    except ValueError:
-        return str(path)
+    key = (config.root, path)
+    shown = _SITE_PATHS.get(key)
+    if shown is None:
+        try:
+            shown = path.relative_to(config.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        _SITE_PATHS[key] = shown
+    return shown
+
+
+_SITE_PATHS: dict[tuple[Path, Path], str] = {}
+_JOINED: dict[tuple[Path, str], Path] = {}
+
+
+def joined_path(folder: Path, name: str) -> Path:
+    """``folder / name``, made once per process: like :func:`_output_path`, for the files a
+    dev server plans again on every rebuild (cached pages, files posts copy)."""
+    key = (folder, name)
+    path = _JOINED.get(key)
+    if path is None:
+        if len(_JOINED) > 1_000_000:
+            _JOINED.clear()
+            _SITE_PATHS.clear()
+        path = _JOINED[key] = folder / name
+    return path
 
 
 class _PlanBuilder:

@@ -41,7 +41,7 @@ from .model import Blob, Content, RenderedPost
 from .outcome import BuildOptions, BuildResult
 from .pages import SiteInfo, menu_digest, menu_items
 from .parallel import default_workers
-from .plan import PostPages, plan_output
+from .plan import PostPages, joined_path, plan_output
 from .publications import all_files, load_publications, publications_digest
 from .render import RenderContext
 from .renders import LookupDigests, RenderWork, Stores, render_all
@@ -320,14 +320,15 @@ class Run:
 
     def plan(self) -> bool:
         config, site = self.config, self.site
-        copied = {str(a.target): config.root / a.source
+        root = config.root
+        copied = {str(a.target): joined_path(root, str(a.source))
                   for p in (*site.posts, *site.pages) for a in p.assets}
-        copied.update((str(a.target), config.root / a.source)
+        copied.update((str(a.target), joined_path(root, str(a.source)))
                       for a in all_files(self.publications))
         post_pages: dict[str, Content] = {}
         for path, record in self.rendered.records.items():
             if record.page and self.blobs is not None:
-                post_pages[path] = Blob(record.page, self.blobs.folder / record.page)
+                post_pages[path] = Blob(record.page, joined_path(self.blobs.folder, record.page))
             else:
                 post_pages[path] = self.rendered.pages[path]
         post_files: dict[str, Content] = {

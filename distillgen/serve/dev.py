@@ -10,6 +10,7 @@ are read when asked for.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -153,6 +154,10 @@ class DevServer:
             result, plan, crash = self._run_build()
             state = self._next_state(result, plan, crash)
             self.state = state
+            # What the builds keep (the index, the plan) is hundreds of thousands of objects
+            # that live on: out of the collector's way, or every rebuild of a large site
+            # pays for walking them again. The next pause collects (:meth:`_save_index`).
+            gc.freeze()
             self._report(result, crash, first)
         with self.changed:
             self.changed.notify_all()
@@ -187,6 +192,9 @@ class DevServer:
     def _save_index(self) -> None:
         with self._build_lock:
             self.warm.save()
+            gc.unfreeze()  # the edits paused: collect what the builds left, once
+            gc.collect()
+            gc.freeze()
 
     def _next_state(self, result: BuildResult | None, plan: Plan | None,
                     crash: str | None) -> SiteState:
