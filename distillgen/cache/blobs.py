@@ -72,11 +72,13 @@ class BlobStore:
         try:
             info = os.lstat(self.folder)
         except FileNotFoundError:
-            os.mkdir(self.folder)
-        else:
-            if not stat.S_ISDIR(info.st_mode):
-                os.unlink(self.folder)
+            # Worker processes start together: another may make the folder first.
+            with contextlib.suppress(FileExistsError):
                 os.mkdir(self.folder)
+            info = os.lstat(self.folder)
+        if not stat.S_ISDIR(info.st_mode):
+            os.unlink(self.folder)
+            os.mkdir(self.folder)
         self._ready = True
 
     def present(self, name: str) -> bool:
