@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Measure distillgen against Hugo on generated corpora: cold build, no-change rebuild,
-one-post edit and peak memory, every build a fresh process.
+one-post edit, peak memory, and the dev server's save-to-page time; every build a fresh
+process, CPU time beside wall time, and the serial share of a cold build.
 
     python bench/run.py [--sizes 100,1000] [--runs 5] [--out bench/results.md] [--tmpfs [both]]
 
@@ -23,6 +24,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_GENERATOR = Path(__file__).resolve().with_name("gen_corpus.py")
 MEASUREMENTS = {"cold": "cold build", "no-change": "no-change rebuild",
                 "edit": "one-post edit"}
+LABELS = {**MEASUREMENTS, "serve": "serve save-to-page"}
+SERVE_TIMEOUT = 60.0
+"""Seconds a server may take to start, or to show one edit."""
 DETERMINISM_SIZE = 100
 STORAGE_ROOTS = {"disk": Path(tempfile.gettempdir()), "tmpfs": Path("/dev/shm")}
 
@@ -48,6 +55,9 @@ class Sample:
     peak_rss_kib: int
     load: float
     """The machine's one-minute load average when the build ended: other work competing."""
+    main_cpu_seconds: float | None = None
+    """CPU seconds of the build's own process alone, without its worker processes: the part
+    of the work that more cores cannot share."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,11 @@ class Tool:
     posts_dir: str
     output_page: Callable[[str], str]
     """A post's file stem -> its built page, relative to ``folder``."""
+
+    serve_command: tuple[str, ...] = ()
+    """The dev server, given a port."""
+    served_page: Callable[[str], str] = lambda stem: ""
+    """A post's file stem -> the URL path of its page on the dev server."""
 
     def build(self) -> Sample:
         return run_measured(list(self.command), self.folder, self.env)
@@ -98,18 +113,36 @@ class Report:
 
 
 MEASURING_HELPER = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 command, result_file = json.loads(sys.argv[1]), sys.argv[2]
+tick = os.sysconf("SC_CLK_TCK")
+
+def own_cpu(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / tick
+
 started = time.perf_counter()
-returncode = subprocess.run(command, stdin=subprocess.DEVNULL).returncode
+process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+main_cpu = None
+while process.poll() is None:
+    main_cpu = own_cpu(process.pid) or main_cpu
+    time.sleep(0.002)
 seconds = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(result_file, "w") as file:
-    json.dump([returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss], file)
+    json.dump([process.returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+               main_cpu], file)
 """
 """Runs one build and reports it. A process spawned by a large process starts with that
 process's high-water mark as its own ``ru_maxrss`` (the kernel keeps it across exec), so the
-build is started from this small, fresh interpreter and not from the benchmark itself."""
+build is started from this small, fresh interpreter and not from the benchmark itself. While
+the build runs, the helper reads the build process's own CPU time from ``/proc`` every 2 ms
+(the last reading, at most 2 ms before it ended, is kept): the CPU time of the main process
+without its workers."""
 
 
 def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
@@ -124,11 +157,11 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = Non
             subprocess.run([sys.executable, "-c", MEASURING_HELPER, json.dumps(command),
                             str(result)], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                            stdout=output, stderr=subprocess.STDOUT, check=True)
-        returncode, seconds, cpu_seconds, peak_rss_kib = json.loads(result.read_text())
+        returncode, seconds, cpu_seconds, peak_rss_kib, main_cpu = json.loads(result.read_text())
         if returncode != 0:
             tail = log.read_text("utf-8", "replace")[-4000:]
             raise BenchmarkError(f"`{' '.join(command)}` in {cwd} exited {returncode}:\n{tail}")
-    return Sample(seconds, cpu_seconds, peak_rss_kib, os.getloadavg()[0])
+    return Sample(seconds, cpu_seconds, peak_rss_kib, os.getloadavg()[0], main_cpu)
 
 
 def remove(path: Path) -> None:
@@ -157,6 +190,8 @@ def snapshot_code(choice: str, commit: str, target: Path) -> Path:
         shutil.copytree(REPO / "distillgen", target / "distillgen",
                         ignore=shutil.ignore_patterns("__pycache__"))
         return compiled(target)
+    if choice != "head":
+        commit = choice
     archive = subprocess.run(["git", "archive", "--format=tar", commit, "distillgen"],
                              cwd=REPO, check=True, capture_output=True).stdout
     with tempfile.TemporaryFile() as file:
@@ -184,9 +219,11 @@ def distillgen_tool(corpus: Path, code: Path | None) -> Tool:
         command = (sys.executable, "-m", "distillgen", "build")
         env["PYTHONPATH"] = os.pathsep.join(
             [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
+    serve = (*command[:-1], "serve", "--port")
     return Tool("distillgen", corpus / "distillgen", command, env,
                 scratch=("site", ".distillgen-cache"), posts_dir="content/blog",
-                output_page=lambda stem: f"site/blog/{stem}/index.html")
+                output_page=lambda stem: f"site/blog/{stem}/index.html",
+                serve_command=serve, served_page=lambda stem: f"/blog/{stem}/")
 
 
 def hugo_tool(corpus: Path, binary: str) -> Tool:
@@ -196,10 +233,13 @@ def hugo_tool(corpus: Path, binary: str) -> Tool:
     in the future, which Hugo leaves out unless told; distillgen builds them all."""
     folder = corpus / "hugo"
     command = (binary, "--quiet", "--buildFuture", "--cacheDir", str(folder / ".hugo-cache"))
+    serve = (binary, "server", "--buildFuture", "--disableLiveReload", "--bind", "127.0.0.1",
+             "--cacheDir", str(folder / ".hugo-cache"), "--port")
     return Tool("hugo", folder, command, None,
                 scratch=("public", "resources", ".hugo-cache", ".hugo_build.lock"),
                 posts_dir="content/posts",
-                output_page=lambda stem: f"public/posts/{stem}/index.html")
+                output_page=lambda stem: f"public/posts/{stem}/index.html",
+                serve_command=serve, served_page=lambda stem: f"/posts/{stem}/")
 
 
 def is_executable_binary(path: Path) -> bool:
@@ -350,6 +390,113 @@ def measure_edit(tools: list[Tool], runs: int, stems: list[str],
         check_edit(tool, stem, marker)
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str) -> bytes | None:
+    """The body at ``url``, or None when there is no answer or no page (yet)."""
+    import http.client
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.read()
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return None  # not up yet, or the page was cut short while it was being rebuilt
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process (all its threads) and of the children it waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class DevServer:
+    """A tool's dev server on a free port, started in its corpus and stopped on exit."""
+
+    def __init__(self, tool: Tool, first_page: str):
+        self.tool = tool
+        self.port = free_port()
+        self.first_page = first_page
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> DevServer:
+        self.process = subprocess.Popen([*self.tool.serve_command, str(self.port)],
+                                        cwd=self.tool.folder, env=self.tool.env,
+                                        stdin=subprocess.DEVNULL, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + SERVE_TIMEOUT * 5
+        while fetch(self.url(self.first_page)) is None:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise BenchmarkError(f"{self.tool.name}'s dev server did not start:\n"
+                                     + self.log.read().decode("utf-8", "replace")[-4000:])
+            time.sleep(0.05)
+        return self
+
+    def cpu(self) -> float:
+        assert self.process is not None
+        return process_cpu(self.process.pid)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(__import__("signal").SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+SERVE_POLL = 0.005
+"""Seconds between two requests for the edited page: often enough to see 100 ms in steps of
+5 ms, rarely enough not to slow the server it measures."""
+
+
+def served_edit(server: DevServer, stem: str, marker: str) -> Sample:
+    """Save an edit, then ask for the page until it shows it: seconds from the save on, and
+    the CPU time the server spent meanwhile."""
+    tool = server.tool
+    url = server.url(tool.served_page(stem))
+    cpu_before = server.cpu()
+    started = time.perf_counter()
+    append_sentence(tool, stem, marker)
+    while True:
+        page = fetch(url)
+        if page is not None and marker.encode() in page:
+            break
+        if time.perf_counter() - started > SERVE_TIMEOUT:
+            raise BenchmarkError(f"{tool.name}'s dev server never showed `{marker}` at {url}")
+        time.sleep(SERVE_POLL)
+    seconds = time.perf_counter() - started
+    return Sample(seconds, server.cpu() - cpu_before, 0, os.getloadavg()[0])
+
+
+def measure_serve(tools: list[Tool], edits: int, stems: list[str],
+                  record: Callable[[Tool, str, Sample], None]) -> None:
+    """Both dev servers running side by side; each edit saved to one, then to the other."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(DevServer(tool, tool.served_page(stems[0])))
+                   for tool in tools]
+        time.sleep(1.0)  # let the watchers settle after the first build
+        for number in range(edits):
+            stem = edited_post(number + 1, edits + 1, stems[len(stems) // 2:] or stems)
+            for server in servers:
+                record(server.tool, "serve", served_edit(server, stem,
+                                                         f"Served edit number {number}"))
+
+
 def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace,
                  hugo: str | None, report: Report) -> None:
     """Warm up, check, then measure the three builds of every tool on one corpus."""
@@ -360,7 +507,7 @@ def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace
 
     def record(tool: Tool, measurement: str, sample: Sample) -> None:
         report.add(storage, size, tool.name, measurement, sample)
-        print(f"  {storage:5} N={size:<6} {tool.name:10} {MEASUREMENTS[measurement]:18} "
+        print(f"  {storage:5} N={size:<6} {tool.name:10} {LABELS[measurement]:18} "
               f"{sample.seconds:8.3f} s  cpu {sample.cpu_seconds:7.2f} s  "
               f"rss {sample.peak_rss_kib / 1024:7.1f} MiB", flush=True)
 
@@ -378,6 +525,8 @@ def bench_corpus(corpus: Path, size: int, storage: str, args: argparse.Namespace
     measure_cold(tools, args.runs, record)
     measure_no_change(tools, args.runs, record)
     measure_edit(tools, args.runs, stems, record)
+    if args.serve_edits:
+        measure_serve(tools, args.serve_edits, stems, record)
     report.check(True, f"N={size} ({storage}): all {3 * args.runs + 1} timed and warm-up "
                  "distillgen builds exited 0; every one-post edit showed in the rebuilt page")
 
@@ -421,21 +570,53 @@ def peak_rss(report: Report, storage: str, size: int, tool: str) -> int | None:
 
 def summary_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
     lines = ["| N | measurement | distillgen (median) | Hugo (median) | distillgen / Hugo "
-             "(medians) | distillgen / Hugo (minima) | distillgen / Hugo (CPU time) |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+             "(medians) | distillgen / Hugo (minima) | distillgen CPU | Hugo CPU "
+             "| distillgen / Hugo (CPU time) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for size in sizes:
-        for measurement, label in MEASUREMENTS.items():
+        for measurement, label in LABELS.items():
             ours, theirs = ((storage, size, tool, measurement) for tool in ("distillgen", "hugo"))
+            if ours not in report.samples and theirs not in report.samples:
+                continue
+            if measurement == "serve":
+                label += f" (median of {len(report.samples.get(ours, []))})"
             lines.append(
                 f"| {size} | {label} | {seconds_text(seconds(report, ours))} | "
                 f"{seconds_text(seconds(report, theirs))} | "
                 f"{ratio_text(seconds(report, ours), seconds(report, theirs))} | "
                 f"{ratio_text(seconds(report, ours, min), seconds(report, theirs, min))} | "
+                f"{seconds_text(cpu_seconds(report, ours))} | "
+                f"{seconds_text(cpu_seconds(report, theirs))} | "
                 f"{ratio_text(cpu_seconds(report, ours), cpu_seconds(report, theirs))} |")
         ours_rss = peak_rss(report, storage, size, "distillgen")
         theirs_rss = peak_rss(report, storage, size, "hugo")
         lines.append(f"| {size} | peak RSS (max) | {mib(ours_rss)} | {mib(theirs_rss)} | "
-                     f"{ratio_text(ours_rss, theirs_rss)} | | |")
+                     f"{ratio_text(ours_rss, theirs_rss)} | | | | |")
+    return lines
+
+
+def serial_share(samples: list[Sample]) -> tuple[float, float, float] | None:
+    """(median CPU of the main process, median CPU of the whole tree, main / whole) over
+    builds; None when the main process's own time was not read."""
+    pairs = [(s.main_cpu_seconds, s.cpu_seconds) for s in samples
+             if s.main_cpu_seconds is not None and s.cpu_seconds > 0]
+    if not pairs:
+        return None
+    main = statistics.median(pair[0] for pair in pairs)
+    whole = statistics.median(pair[1] for pair in pairs)
+    return main, whole, statistics.median(pair[0] / pair[1] for pair in pairs)
+
+
+def serial_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
+    """How much of a cold build only the main process does: the part more cores cannot
+    share (Amdahl's serial fraction)."""
+    lines = ["| N | main process CPU | whole build CPU | serial share |",
+             "| ---: | ---: | ---: | ---: |"]
+    for size in sizes:
+        share = serial_share(report.samples.get((storage, size, "distillgen", "cold"), []))
+        if share is not None:
+            lines.append(f"| {size} | {seconds_text(share[0])} | {seconds_text(share[1])} | "
+                         f"{share[2] * 100:.0f}% |")
     return lines
 
 
@@ -444,7 +625,7 @@ def detail_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
              "| load (median) |",
              "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for size in sizes:
-        for measurement, label in MEASUREMENTS.items():
+        for measurement, label in LABELS.items():
             for tool in ("distillgen", "hugo"):
                 samples = report.samples.get((storage, size, tool, measurement))
                 if not samples:
@@ -452,11 +633,11 @@ def detail_table(report: Report, storage: str, sizes: list[int]) -> list[str]:
                 times = [s.seconds for s in samples]
                 cpu = statistics.median(s.cpu_seconds for s in samples)
                 load = statistics.median(s.load for s in samples)
+                rss = max(s.peak_rss_kib for s in samples)
                 lines.append(
                     f"| {size} | {label} | {tool} | {seconds_text(statistics.median(times))} | "
                     f"{seconds_text(min(times))} | {seconds_text(max(times))} | "
-                    f"{seconds_text(cpu)} | {mib(max(s.peak_rss_kib for s in samples))} | "
-                    f"{load:.1f} |")
+                    f"{seconds_text(cpu)} | {mib(rss) if rss else '–'} | {load:.1f} |")
     return lines
 
 
@@ -496,6 +677,8 @@ def machine_lines(args: argparse.Namespace, hugo: str | None, hugo_source: str,
         code = " (the installed `distillgen` command)"
     elif args.code == "head":
         code = " (the committed code, copied out with `git archive`)"
+    elif args.code != "worktree":
+        code = f" (commit {args.code[:7]}, copied out with `git archive`)"
     else:
         code = (" with uncommitted changes under distillgen/" if args.dirty else "") + \
             " (the working tree, copied when the run started)"
@@ -505,7 +688,8 @@ def machine_lines(args: argparse.Namespace, hugo: str | None, hugo_source: str,
         f"{platform.system()} {platform.release()}; one-minute load average "
         f"{loads[0]:.1f} when the run started, {loads[1]:.1f} when it ended",
         f"- Python {platform.python_version()} ({sys.executable})",
-        f"- distillgen commit {args.commit[:7]}{code}",
+        f"- distillgen {'commit ' + args.commit[:7] if args.code in ('worktree', 'head') else ''}"
+        f"{code}",
         f"- Hugo: {hugo_version(hugo)} ({hugo_source})" if hugo
         else f"- Hugo: not measured ({hugo_source})",
         f"- runs per measurement: {args.runs}, after one untimed warm-up build per tool; "
@@ -536,8 +720,15 @@ the build process or of any worker process it waited for (not their sum), shown 
 maximum over all timed builds at that size; **CPU** is user + system time of the whole
 process tree, so CPU above wall-clock time means several cores were busy. **load** is the
 machine's one-minute load average as the build ended; with 2 cores, a load above 2 means
-other work competed with the benchmark. distillgen runs from a byte-compiled copy of the
-package made when the run started; Hugo runs as its own binary."""
+other work competed with the benchmark. **serial share**: the CPU time of the build's main
+process alone (read from `/proc` every 2 ms while it runs) as a share of the whole process
+tree's CPU time in a cold build; that part cannot spread over more cores (Amdahl's serial
+fraction). **serve save-to-page**: both dev servers run side by side (`distillgen serve`,
+`hugo server --disableLiveReload`); a sentence is appended to a post, then the post's page is
+requested every 5 ms until it shows the sentence; the time from the save to that answer, median
+over the edits, the two servers taking turns; CPU is what the server process spent meanwhile.
+distillgen runs from a byte-compiled copy of the package made when the run started; Hugo runs
+as its own binary."""
 
 
 def markdown(report: Report, args: argparse.Namespace, storages: list[str], sizes: list[int],
@@ -546,6 +737,8 @@ def markdown(report: Report, args: argparse.Namespace, storages: list[str], size
     for storage in storages:
         where = f"{STORAGE_ROOTS[storage]} ({storage})"
         lines += [f"## Corpora under {where}", "", *summary_table(report, storage, sizes), "",
+                  "### Serial share of a cold build", "", *serial_table(report, storage, sizes),
+                  "",
                   "### Every measurement", "", *detail_table(report, storage, sizes), "",
                   "### Time per post", "", *growth_table(report, storage, sizes), ""]
     lines += ["## How it was measured", "", METHOD, "", "## Checks", "",
@@ -571,9 +764,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "measure disk and tmpfs one after the other (`both`)")
     parser.add_argument("--hugo", help="the Hugo executable (default: found on PATH)")
     parser.add_argument("--no-hugo", action="store_true", help="measure distillgen alone")
-    parser.add_argument("--code", choices=["worktree", "head"], default="worktree",
-                        help="which of this repository's code to measure: the working tree "
-                        "or the last commit (either is copied once when the run starts)")
+    parser.add_argument("--code", default="worktree", metavar="worktree|head|COMMIT",
+                        help="which of this repository's code to measure: the working tree, "
+                        "the last commit or any commit (copied once when the run starts)")
+    parser.add_argument("--serve-edits", type=int, default=10, metavar="N",
+                        help="edits saved to each running dev server (0: do not measure "
+                        "serve)")
     parser.add_argument("--installed", action="store_true",
                         help="run the installed `distillgen` instead of this repository's")
     parser.add_argument("--skip-determinism", action="store_true")
@@ -626,17 +822,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="distillgen-code-") as snapshot:
         args.code_path = None if args.installed else snapshot_code(args.code, args.commit,
                                                                 Path(snapshot))
+        stopped = None
         try:
             for storage in storages:
                 bench_storage(storage, args, hugo, report)
         except BenchmarkError as problem:
-            print(f"benchmark stopped: {problem}", file=sys.stderr)
-            return 1
+            stopped = problem
+            report.failures.append(f"the benchmark stopped: {problem}")
     loads = (load_at_start, os.getloadavg()[0])
     text = markdown(report, args, storages, args.size_list, hugo, hugo_source, loads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(text, encoding="utf-8")  # what was measured, even if it stopped
     print("\n" + text)
+    if stopped is not None:
+        print(f"benchmark stopped: {stopped}", file=sys.stderr)
     return 1 if report.failures else 0
 
 

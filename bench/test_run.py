@@ -58,5 +58,19 @@ def test_summary_gives_ratios_of_medians_and_peak_memory() -> None:
         report.add("disk", 10, "distillgen", "cold", run.Sample(seconds, seconds, rss, 0.0))
         report.add("disk", 10, "hugo", "cold", run.Sample(seconds / 4, seconds, rss * 2, 0.0))
     rows = run.summary_table(report, "disk", [10])
-    assert "| 10 | cold build | 2.00 s | 500 ms | 4.00× | 4.00× | 1.00× |" in rows
-    assert "| 10 | peak RSS (max) | 300 MiB | 600 MiB | 0.50× | | |" in rows
+    assert "| 10 | cold build | 2.00 s | 500 ms | 4.00× | 4.00× | 2.00 s | 2.00 s | 1.00× |" in rows
+    assert "| 10 | peak RSS (max) | 300 MiB | 600 MiB | 0.50× | | | | |" in rows
+
+
+def test_main_process_cpu_is_read_apart_from_its_workers() -> None:
+    worker = ("import time; t = time.process_time()\n"
+              "while time.process_time() - t < 0.6: pass")
+    parent = ("import subprocess, sys, time; t = time.process_time()\n"
+              "while time.process_time() - t < 0.2: pass\n"
+              f"subprocess.run([sys.executable, '-c', {worker!r}])")
+    sample = run.run_measured([sys.executable, "-c", parent], Path.cwd())
+    assert sample.main_cpu_seconds is not None
+    assert 0.15 < sample.main_cpu_seconds < 0.45
+    assert sample.cpu_seconds > 0.75
+    main, whole, share = run.serial_share([sample])
+    assert 0.15 < share < 0.45

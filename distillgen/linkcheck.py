@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
@@ -17,9 +17,19 @@ from urllib.parse import unquote
 from .assemble import Site
 from .errors import Diagnostic, SourceLocation, warning
 from .markdown.links import EXTERNAL_URL_RE
-from .plan import Plan
+from .model import Blob, Plan, RenderedPost
 
 _ID_RE = re.compile(rb"""\sid=(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+
+Links = tuple[tuple[str, int, int], ...]
+"""(href, line, column) of every link in a document."""
+
+
+def ids_in(content: bytes) -> set[str]:
+    """Every ``id`` on a page."""
+    return {next(g for g in m.groups() if g is not None).decode("utf-8", "replace")
+            for m in _ID_RE.finditer(content)}
+
 
 _HTML_SUFFIXES = frozenset({".html", ".htm"})
 """Pages whose ids a fragment names; a fragment of another file (``data.csv#row=4``, a PDF's
@@ -28,12 +38,16 @@ _HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 def _ids_of(plan: Plan, page: PurePosixPath) -> set[str]:
     content = plan.get(page)
+    if isinstance(content, Blob):
+        content = content.path
     if isinstance(content, Path):
-        content = content.read_bytes()
+        try:
+            content = content.read_bytes()
+        except OSError:
+            return set()
     if not isinstance(content, bytes):
         return set()
-    return {next(g for g in m.groups() if g is not None).decode("utf-8", "replace")
-            for m in _ID_RE.finditer(content)}
+    return ids_in(content)
 
 
 def _target_page(plan: Plan, page_dir: str, path: str) -> PurePosixPath | None:
@@ -49,14 +63,24 @@ def _target_page(plan: Plan, page_dir: str, path: str) -> PurePosixPath | None:
     return None
 
 
-def check_links(site: Site, plan: Plan) -> list[Diagnostic]:
-    """A warning for every relative link or fragment in a post or page that leads nowhere."""
-    ids = functools.lru_cache(maxsize=None)(lambda page: _ids_of(plan, page))
+def check_links(documents: Iterable[tuple[RenderedPost, Links]], plan: Plan,
+                known_ids: Mapping[str, Collection[str]] | None = None
+                ) -> list[Diagnostic]:
+    """A warning for every relative link or fragment in a post or page that leads nowhere.
+    ``known_ids``: the ids of pages already known (a post's page, without reading it), by
+    the page's path in the output."""
+    known = known_ids or {}
+
+    @functools.cache
+    def ids(page: PurePosixPath) -> Collection[str]:
+        found = known.get(str(page))
+        return found if found is not None else _ids_of(plan, page)
+
     problems = []
-    for rendered in (*site.posts, *site.pages):
+    for rendered, links in documents:
         page_dir = str(rendered.post.url_path)
         own_page = PurePosixPath(page_dir) / "index.html"
-        for href, line, column in rendered.links:
+        for href, line, column in links:
             if not href or EXTERNAL_URL_RE.match(href):
                 continue
             path, _, fragment = href.partition("#")

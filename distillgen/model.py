@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
 
 from .errors import Diagnostic
 
@@ -80,6 +80,9 @@ class PostMeta:
     site's."""
     csl: str | None = None
     """A CSL style for this post: a style name (``apa``) or a .csl file relative to it."""
+    csl_at: tuple[int, int] = (1, 1)
+    """Where ``csl`` is written in the file (line, column): a style file that cannot be used
+    is reported there."""
     nocite: tuple[str, ...] = ()
     """Keys listed in the references without being cited; ``*`` means every entry."""
     nocite_line: int = 1
@@ -207,3 +210,17 @@ class RenderedPost:
     def extra(self) -> dict[str, Any]:
         """The front matter's ``extra:`` mapping, for templates: ``post.extra.subtitle``."""
         return self.post.meta.extra
+
+
+class Blob(NamedTuple):
+    """A built page kept in the cache (``pages/<name>``), published by a hard link."""
+
+    name: str
+    """The SHA-256 of its bytes."""
+    path: Path
+
+
+Content = bytes | Path | Blob
+"""A file of the plan: its bytes, a source file to copy, or a blob of the cache to link."""
+Plan = dict[PurePosixPath, Content]
+"""Every file of the site by its path in the output folder."""

@@ -8,8 +8,9 @@ metadata use absolute URLs under ``base_url``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -20,13 +21,15 @@ from .cite_post import cite_post
 from .config import SiteConfig
 from .errors import Diagnostic, DistillgenError, SourceLocation, error
 from .markdown.highlight import stylesheet
-from .model import Author, RenderedPost
+from .model import Author, Content, Plan, RenderedPost
 from .names import doi_url, slugify, url_path
 from .pages import SiteInfo
 from .publications import PublicationList
 from .templates import relative_url, template_failure, theme_assets_dir
 
-Plan = dict[PurePosixPath, bytes | Path]
+if TYPE_CHECKING:
+    from .listings import GeneratedPages
+
 ROOT = "\x00root\x00"
 """Stands for the link prefix to the site root in listing items rendered once per post; each
 listing page replaces it with its own (``./`` or ``../../``). A NUL never occurs in a page."""
@@ -56,7 +59,7 @@ class PageRenderer:
         self.env = env
         self.base_path = config.base_path()
 
-    def context(self, page_dir: str, *, rooted: bool = False) -> dict:
+    def context(self, page_dir: str, *, rooted: bool = False, site: Any = None) -> dict:
         """Helpers for a page in ``page_dir``; ``rooted`` pages (404) link from the base path."""
         if rooted:
             def url(target: str) -> str:
@@ -72,7 +75,7 @@ class PageRenderer:
         return {
             "listing_item": listing_item,
             "config": self.config,
-            "site": self.site,
+            "site": self.site if site is None else site,
             "url": url,
             "absolute": lambda target: absolute_url(self.config, target),
             "post_url": lambda post: url(post_target(post)),
@@ -84,9 +87,11 @@ class PageRenderer:
     def tag_slug(self, name: str) -> str:
         return slugify(name)
 
-    def render(self, template: str, page_dir: str, rooted: bool = False, **values) -> bytes:
-        """The page as bytes; a failing template raises DistillgenError (``bad-template``)."""
-        context = self.context(page_dir, rooted=rooted)
+    def render(self, template: str, page_dir: str, rooted: bool = False, site: Any = None,
+               **values) -> bytes:
+        """The page as bytes; a failing template raises DistillgenError (``bad-template``).
+        ``site``: what the template sees as ``site`` instead of the whole site."""
+        context = self.context(page_dir, rooted=rooted, site=site)
         context.update(values)
         try:
             return self.env.get_template(template).render(context).encode("utf-8")
@@ -108,11 +113,12 @@ class PostPages:
         self.env = env
         self.publications = publications or {}
 
-    def __call__(self, post: RenderedPost) -> tuple[bytes, str]:
-        """The post's page, and its item for listings (links from :data:`ROOT`); a
-        standalone page is in no listing."""
+    def __call__(self, post: RenderedPost) -> tuple[bytes, str, tuple[tuple[str, bytes], ...]]:
+        """The post's page, its item for listings (links from :data:`ROOT`; a standalone
+        page is in no listing) and the other files of its folder that the theme makes
+        (``cite.bib`` and ``cite.ris``, unless ``citation: false``)."""
         if post.post.is_page:
-            return self.page(post), ""
+            return self.page(post), "", ()
         config = self.renderer.config
         target = post_target(post)
         canonical = absolute_url(config, target)
@@ -128,7 +134,11 @@ class PostPages:
                                     lambda name: f"{ROOT}tags/{self.renderer.tag_slug(name)}/")
         except jinja2.TemplateError as problem:
             raise DistillgenError([template_failure(problem, config.root)]) from None
-        return page, str(item)
+        files: tuple[tuple[str, bytes], ...] = ()
+        if post.post.meta.citation:
+            files = (("cite.bib", (citation.bibtex + "\n").encode("utf-8")),
+                     ("cite.ris", citation.ris.encode("utf-8")))
+        return page, str(item), files
 
     def page(self, page: RenderedPost) -> bytes:
         """A standalone page (``page.html``), with its publication list if it has one."""
@@ -195,81 +205,98 @@ def newest_date(site: Site) -> dt.datetime:
 
 def plan_output(config: SiteConfig, site: Site, env: jinja2.Environment,
                 site_assets: Mapping[str, Path], copied: Mapping[str, Path],
-                post_pages: Mapping[str, bytes | Path],
-                post_files: Mapping[str, bytes] | None = None) -> Plan:
+                post_pages: Mapping[str, Content],
+                generated: GeneratedPages | None = None,
+                post_files: Mapping[str, Content] | None = None) -> Plan:
     """Every output file: pages, feeds, sitemap, theme and site assets, copied images, and
     each post's citation downloads.
 
     ``site_assets``: the site's ``assets/`` files by their path inside it (they override
     the theme's); ``copied``: images posts reference, by output path; ``post_pages``: each
     post's page (rendered with :class:`PostPages`), by source path; ``post_files``: other
-    files of post folders by output path (each post's ``references.bib``).
+    files of post folders by output path (each post's ``cite.bib``, ``cite.ris`` and
+    ``references.bib``, made with its page). With
+    ``generated``, a generated page whose inputs did not change is not rendered again.
     """
     renderer = PageRenderer(config, site, env)
     plan = _PlanBuilder()
     put = plan.put
+
+    def page(path: str, template: str, page_dir: str, rooted: bool = False,
+             **values: Any) -> Content:
+        def render(seen: Any = None) -> bytes:
+            return renderer.render(template, page_dir, rooted, site=seen, **values)
+
+        if generated is None:
+            return render()
+        return generated.page(path, (template, page_dir, rooted, values), render)
+
+    def highlight_css(_seen: Any = None) -> bytes:
+        return stylesheet().encode("utf-8")
 
     for path in sorted(copied):
         put(path, copied[path], owner=_site_path(config, copied[path]))
     for file in sorted(theme_assets_dir().rglob("*")):
         if file.is_file():
             put(f"assets/{file.relative_to(theme_assets_dir()).as_posix()}", file, weak=True)
-    put("assets/css/highlight.css", stylesheet().encode("utf-8"), weak=True)
+    css = "assets/css/highlight.css"
+    put(css, generated.page(css, (), highlight_css) if generated else highlight_css(),
+        weak=True)
     for relative in sorted(site_assets):
         put(f"assets/{relative}", site_assets[relative], what="a file of the site's assets")
 
     for post in (*site.posts, *site.pages):
         put(f"{post.post.url_path}/index.html", post_pages[post.post.source_path],
             owner=post.post.source_path)
-    for post in site.posts:
-        if post.post.meta.citation:
-            citation = cite_post(post.post.meta, absolute_url(config, post_target(post)),
-                                 config.title, config.author)
-            put(f"{post.post.url_path}/cite.bib", (citation.bibtex + "\n").encode("utf-8"),
-                what="the post's citation")
-            put(f"{post.post.url_path}/cite.ris", citation.ris.encode("utf-8"),
-                what="the post's citation")
     for path in sorted(post_files or {}):
-        put(path, (post_files or {})[path], what="the works the post cites")
-    put("index.html", renderer.render("index.html", ""), what="the home page")
-    put("tags/index.html", renderer.render("tags.html", "tags"), what="the list of tags")
+        put(path, (post_files or {})[path],
+            what="the works the post cites" if path.endswith("/references.bib")
+            else "the post's citation")
+    put("index.html", page("index.html", "index.html", ""), what="the home page")
+    put("tags/index.html", page("tags/index.html", "tags.html", "tags"),
+        what="the list of tags")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/index.html", renderer.render("tag.html", f"tags/{tag.slug}", tag=tag),
+        path = f"tags/{tag.slug}/index.html"
+        put(path, page(path, "tag.html", f"tags/{tag.slug}", tag=tag),
             what=f"the page of the tag `{tag.name}`")
-    put("404.html", renderer.render("404.html", "", rooted=True), what="the 404 page")
+    put("404.html", page("404.html", "404.html", "", rooted=True), what="the 404 page")
     updated = newest_date(site)
     def limit_of(posts: tuple[RenderedPost, ...]) -> int:
         return config.feed_limit or len(posts)
 
     limit = limit_of(site.posts)
-    put("feed.xml", renderer.render("feed.xml", "", posts=site.posts[:limit], updated=updated,
-                                    summaries=False, feed_url=absolute_url(config, "feed.xml"),
-                                    feed_id=absolute_url(config, "")), what="the feed")
+    put("feed.xml", page("feed.xml", "feed.xml", "", posts=site.posts[:limit], updated=updated,
+                         summaries=False, feed_url=absolute_url(config, "feed.xml"),
+                         feed_id=absolute_url(config, "")), what="the feed")
     for tag in site.tags:
-        put(f"tags/{tag.slug}/feed.xml",
-            renderer.render("feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
-                            summaries=True,
-                            updated=newest_date(Site(posts=tag.posts, featured=(), tags=())),
-                            feed_url=absolute_url(config, f"tags/{tag.slug}/feed.xml"),
-                            feed_id=absolute_url(config, tag_target(tag))),
+        path = f"tags/{tag.slug}/feed.xml"
+        tag_updated = newest_date(Site(posts=tag.posts, featured=(), tags=()))
+        put(path,
+            page(path, "feed.xml", f"tags/{tag.slug}", posts=tag.posts[:limit_of(tag.posts)],
+                 summaries=True, updated=tag_updated, feed_url=absolute_url(config, path),
+                 feed_id=absolute_url(config, tag_target(tag))),
             what=f"the feed of the tag `{tag.name}`")
-    put("sitemap.xml", renderer.render("sitemap.xml", "", updated=updated, tag_target=tag_target,
-                                       post_target=post_target), what="the sitemap")
-    put("robots.txt", renderer.render("robots.txt", "",
-                                      sitemap=absolute_url(config, "sitemap.xml")),
-        what="robots.txt")
-    for alias, page in redirects(renderer, site, plan.plan).items():
-        plan.put(str(alias), page, what="a redirect of `aliases:`")
+    put("sitemap.xml", page("sitemap.xml", "sitemap.xml", "", updated=updated,
+                            tag_target=tag_target, post_target=post_target), what="the sitemap")
+    put("robots.txt", page("robots.txt", "robots.txt", "",
+                           sitemap=absolute_url(config, "sitemap.xml")), what="robots.txt")
+    for alias, content in redirects(renderer, site, plan.plan, page).items():
+        plan.put(str(alias), content, what="a redirect of `aliases:`")
     return plan.finish()
 
 
-def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixPath, bytes]:
+def redirects(renderer: PageRenderer, site: Site, plan: Plan,
+              page: Callable[..., Content] | None = None) -> dict[PurePosixPath, Content]:
     """The alias pages of every post and page (``aliases:``); a clash raises."""
-    def render(document: RenderedPost, page_dir: str) -> bytes:
+    def render(document: RenderedPost, page_dir: str) -> Content:
         target = post_target(document)
-        return renderer.render("alias.html", page_dir, post=document,
-                               target=relative_url(target, page_dir),
-                               canonical=absolute_url(renderer.config, target))
+        link, canonical = relative_url(target, page_dir), absolute_url(renderer.config, target)
+        if page is None:
+            return renderer.render("alias.html", page_dir, post=document, target=link,
+                                   canonical=canonical)
+        # Every alias of one post in one folder is the same page.
+        return page(f"alias:{document.post.source_path}:{page_dir}", "alias.html", page_dir,
+                    post=document, target=link, canonical=canonical)
 
     pages, problems = alias_pages((*site.posts, *site.pages), plan, render)
     if problems:
@@ -278,10 +305,32 @@ def redirects(renderer: PageRenderer, site: Site, plan: Plan) -> dict[PurePosixP
 
 
 def _site_path(config: SiteConfig, path: Path) -> str:
-    try:
-        return path.relative_to(config.root).as_posix()
-    except ValueError:
-        return str(path)
+    key = (config.root, path)
+    shown = _SITE_PATHS.get(key)
+    if shown is None:
+        try:
+            shown = path.relative_to(config.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        _SITE_PATHS[key] = shown
+    return shown
+
+
+_SITE_PATHS: dict[tuple[Path, Path], str] = {}
+_JOINED: dict[tuple[Path, str], Path] = {}
+
+
+def joined_path(folder: Path, name: str) -> Path:
+    """``folder / name``, made once per process: like :func:`_output_path`, for the files a
+    dev server plans again on every rebuild (cached pages, files posts copy)."""
+    key = (folder, name)
+    path = _JOINED.get(key)
+    if path is None:
+        if len(_JOINED) > 1_000_000:
+            _JOINED.clear()
+            _SITE_PATHS.clear()
+        path = _JOINED[key] = folder / name
+    return path
 
 
 class _PlanBuilder:
@@ -297,12 +346,12 @@ class _PlanBuilder:
         self.weak: set[PurePosixPath] = set()
         self.problems: list[Diagnostic] = []
 
-    def put(self, path: str, content: bytes | Path, *, owner: str | None = None,
+    def put(self, path: str, content: Content, *, owner: str | None = None,
             what: str | None = None, weak: bool = False) -> None:
         """Add a file. ``owner``: the source it comes from; ``what``: what a generated file
         is, for messages; ``weak``: a file of the theme, which any other file of the same
         name replaces (``assets/css/distillgen.css`` of the site)."""
-        key = PurePosixPath(path)
+        key = _output_path(path)
         earlier = self.plan.get(key)
         if earlier is not None and earlier != content:
             if weak:
@@ -328,18 +377,39 @@ class _PlanBuilder:
 
     def finish(self) -> Plan:
         """The plan; DistillgenError when a source collides with the site's own files."""
-        for key in sorted(self.plan):
-            for parent in key.parents:
-                if parent in self.plan and (key in self.owners or parent in self.owners):
-                    culprit = self.owners.get(key) or self.owners[parent]
-                    other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
-                    self.problems.append(error(
-                        "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
-                        f"is a file: {other}", SourceLocation(culprit, 1, 1),
-                        "give the post another `slug:`, or rename its folder"))
+        names = {str(key): key for key in self.plan}
+        clashes: list[tuple[PurePosixPath, int, PurePosixPath]] = []
+        for name, key in names.items():  # each folder above the file, nearest first
+            depth, cut = 0, name.rfind("/")
+            while cut > 0:
+                parent = names.get(name[:cut])
+                if parent is not None and (key in self.owners or parent in self.owners):
+                    clashes.append((key, depth, parent))
+                depth, cut = depth + 1, name.rfind("/", 0, cut)
+        for key, _depth, parent in sorted(clashes):
+            culprit = self.owners.get(key) or self.owners[parent]
+            other = self.what.get(parent) or f"published by `{self.owners.get(parent)}`"
+            self.problems.append(error(
+                "duplicate-url", f"`{culprit}` would publish `{key}`, but `{parent}` "
+                f"is a file: {other}", SourceLocation(culprit, 1, 1),
+                "give the post another `slug:`, or rename its folder"))
         if self.problems:
             raise DistillgenError(self.problems)
         return self.plan
+
+
+_OUTPUT_PATHS: dict[str, PurePosixPath] = {}
+"""Output paths already made, by their text: a dev server plans the same few thousand paths
+on every rebuild, and making a path object costs more than finding it."""
+
+
+def _output_path(path: str) -> PurePosixPath:
+    key = _OUTPUT_PATHS.get(path)
+    if key is None:
+        if len(_OUTPUT_PATHS) > 1_000_000:
+            _OUTPUT_PATHS.clear()
+        key = _OUTPUT_PATHS[path] = PurePosixPath(path)
+    return key
 
 
 def _collision(source: str, key: PurePosixPath, other: str) -> Diagnostic:

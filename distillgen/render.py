@@ -32,32 +32,28 @@ from .markdown.numbering import render_previews
 from .markdown.sidenotes import render_appendix_notes
 from .markdown.state import AssetInfo, RenderState
 from .model import Post, RenderedPost
+from .settings import RenderSettings, default_render_settings
 
 
 @dataclass(frozen=True)
 class RenderContext:
     """Everything besides the post that rendering reads."""
 
+    settings: RenderSettings = field(default_factory=default_render_settings)
+    """The settings rendering reads, built once per build from SiteConfig."""
     entries: Mapping[str, Entry] = field(default_factory=dict)
     """Bibliography entries by key (site bibliography; a post's own .bib is merged in)."""
     post_entries: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
     """Post-local bibliographies: .bib path (site-relative) -> entries."""
-    citation_style: str = "numeric"
-    unknown_citation: str = "error"
     csl: CslStyle | None = None
     """The site's CSL style (setting ``csl``); None: the built-in ``citation_style``."""
     styles: Mapping[str, CslStyle] = field(default_factory=dict)
     """CSL styles posts name in front matter, by :func:`post_style_key`."""
-    language: str = "en"
-    """The site's language: CSL styles write their terms ("and", "p.") in it."""
-    content_dir: str = "content"
     assets_on_disk: Mapping[str, AssetInfo] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)
     """Source path -> page folder of every post, for links between posts."""
     macros: Mapping[str, Macro] = field(default_factory=dict)
     """The site's TeX macros (``macros.tex``), for every post's formulas."""
-    smart_punctuation: bool = True
-    """Curly quotes, dashes and ellipses in the text (``smart_punctuation`` setting)."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -115,28 +111,16 @@ def style_of(post: Post, context: RenderContext) -> CslStyle | None:
     return context.csl
 
 
-def render_settings(post: Post, context: RenderContext) -> tuple:
-    """Everything besides the post and its entries that rendering it reads: part of the
-    render cache key."""
+def post_dependencies(post: Post, context: RenderContext) -> tuple:
+    """What rendering this post reads besides the post itself, the build's render settings
+    and macros (:func:`distillgen.cache.keys.render_inputs`) and the entries it looks up:
+    its CSL style, and for ``nocite: "@*"`` the list of every key (adding an entry changes
+    it). Part of its render key (citeproc-py's version is in every key)."""
     style = style_of(post, context)
     every_key = None
-    if "*" in post.meta.nocite:  # the list holds every entry: adding one changes it
-        import hashlib
-
-        every_key = hashlib.sha256("\0".join(_lookup(post, context)[1]()).encode()).hexdigest()
-    return (context.citation_style, context.unknown_citation, context.content_dir,
-            context.smart_punctuation, sorted(context.macros.items()),
-            style.digest if style else None,
-            context.language if style else None, _citeproc_version() if style else None,
-            every_key)
-
-
-@functools.lru_cache(maxsize=1)
-def _citeproc_version() -> str:
-    """CSL renders depend on citeproc-py's version as well as on our code."""
-    import importlib.metadata
-
-    return importlib.metadata.version("citeproc-py")
+    if "*" in post.meta.nocite:
+        every_key = "\0".join(_lookup(post, context)[1]())
+    return (style.digest if style else None, every_key)
 
 
 def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None, *,
@@ -144,7 +128,7 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     """Render a post's body, notes, bibliography and table of contents, and with ``feed``
     also the copy for feed readers (skipped for posts the feed does not carry: it costs a
     second rendering pass)."""
-    md = md or _markdown(context.smart_punctuation)
+    md = md or _markdown(context.settings.smart_punctuation)
     resolve, known = _lookup(post, context)
     keys_looked_up: set[str] = set()
 
@@ -160,10 +144,8 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
         body_lines=body_lines,
         lookup_entry=lookup,
         known_keys=known,
-        citation_style=context.citation_style,
-        unknown_citation=context.unknown_citation,
+        settings=context.settings,
         source_dir=source_dir,
-        content_dir=PurePosixPath(context.content_dir),
         page_dir=post.url_path,
         bundle_dir=post.bundle_dir,
         assets_on_disk=context.assets_on_disk,
@@ -182,8 +164,8 @@ def render_post(post: Post, context: RenderContext, md: MarkdownIt | None = None
     _check_preview_image(post, state)
     listed = [lookup(key) for key in state.cited]
     listed += _nocite(post, context, state, lookup, known, keys_looked_up)
-    style = post_style(context.citation_style, listed, style_of(post, context),
-                       context.language)
+    style = post_style(context.settings.citation_style, listed, style_of(post, context),
+                       context.settings.language)
     fill = resolve_citations(state, style)
     order = style.order()
     bibliography = tuple((key, style.reference_html(key)) for key in order)
@@ -230,7 +212,7 @@ def _nocite(post: Post, context: RenderContext, state: RenderState, lookup, know
             suggestion = state.suggest("citation", key, known)
             state.report("unknown-citation", f"unknown citation key `{key}` in `nocite`",
                          hint=f"did you mean `{suggestion}`?" if suggestion else None,
-                         warning=state.unknown_citation == "warn",
+                         warning=state.settings.unknown_citation == "warn",
                          location=SourceLocation(post.source_path, post.meta.nocite_line, 1))
         elif entry.key not in state.cited:
             listed.append(entry)

@@ -22,9 +22,9 @@ import jinja2.bccache
 from markupsafe import Markup
 
 from .cache import digest
+from .cache.keys import code_version
 from .errors import Diagnostic, SourceLocation, error
 from .files import write_atomically
-from .fingerprint import code_version
 from .layout import TEMPLATES_DIR, THEME_DIR
 from .markdown.citations import anchor_id
 from .text import decode_source

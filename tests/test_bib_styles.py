@@ -3,6 +3,7 @@ citeproc-py, and the CSL-JSON handed to it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -17,6 +18,7 @@ from distillgen.bibliography.csl_json import _sentence_case, csl_json
 from distillgen.latex_text import latex_to_rich
 from distillgen.model import Post, PostMeta
 from distillgen.render import RenderContext, render_post
+from distillgen.settings import default_render_settings
 
 BIB = parse_bibliography(r"""
 @article{smith2019graphs, author = {Smith, Jane}, title = {First Paper on Graphs},
@@ -48,7 +50,8 @@ def post_html(body: str, *, style: str = "numeric", csl: str | None = None,
                 meta=PostMeta(title="P", pub_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
                               nocite=nocite),
                 body=body, body_line_offset=0, url_path=PurePosixPath("blog/p"))
-    context = RenderContext(entries=dict(BIB.entries), citation_style=style,
+    settings = dataclasses.replace(default_render_settings(), citation_style=style)
+    context = RenderContext(entries=dict(BIB.entries), settings=settings,
                             csl=find_style(csl, Path("."))[0] if csl else None)
     return render_post(post, context)
 

@@ -242,3 +242,26 @@ def test_a_killed_writer_never_leaves_a_partial_entry(cache_dir):
         assert reader.get(KEY) in whole_values
     reader.prune({KEY})
     assert [p.name for p in entry_path(cache_dir, KEY).parent.iterdir()] == [KEY]
+
+
+def test_a_pages_folder_another_worker_just_made_is_used(tmp_path: pathlib.Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes of a cold build start together: the one that finds no pages folder
+    may see it made by another before its own mkdir, and must use it, not give up on the
+    cache (which made the whole build start again without one)."""
+    from distillgen.cache.blobs import BlobStore
+
+    first, second = BlobStore(tmp_path), BlobStore(tmp_path)
+    real_lstat = os.lstat
+    raced: list[str] = []
+
+    def late_lstat(path, *args, **kwargs):
+        if pathlib.Path(path) == second.folder and not raced:
+            raced.append(str(path))
+            first.put(b"made by the other worker")  # it makes the folder meanwhile
+            raise FileNotFoundError(path)
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", late_lstat)
+    name = second.put(b"mine")
+    assert raced and second.read(name) == b"mine"

@@ -6,7 +6,8 @@ it with SIGKILL: at a random moment, while it writes the new tree, or just after
 took the place of the old. Where the build was when it died decides the tree it must leave:
 before it began writing, exactly the old one; once the new tree is in place, exactly the new
 one; in between, exactly one of the two (both as built separately). The partly written cache
-is kept each time: the next build, finally run to the end, must still give exactly the new
+is kept each time (the output's twin in it included, left half changed by a build killed
+while writing): the next build, finally run to the end, must still give exactly the new
 tree. Ctrl-C must exit with 130 and leave the old site; a cache whose files were truncated,
 garbled or deleted must not change what the next build writes. A build killed with SIGKILL
 leaves none of its worker processes running.
@@ -109,19 +110,21 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 class Watch:
-    """Where a build is in its work, seen from outside: "before writing" (no staging folder of
-    its own yet beside ``site/``), "writing" (one, and the old ``site/`` still in place) or
+    """Where a build is in its work, seen from outside: "before writing" (no new tree of its
+    own being made yet: neither a staging folder beside ``site/`` nor the output's twin in
+    the cache renamed ``*.writing``), "writing" (one, and the old ``site/`` still in place) or
     "swapped" (another folder is ``site/`` now)."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.earlier = set(_leftovers(root))  # what killed builds left
+        self.earlier = set(_trees_being_written(root))  # what killed builds left
         self.site = _inode(root / "site")
 
     def moment(self) -> str:
         if _inode(self.root / "site") != self.site:
             return "swapped"
-        return "writing" if set(_leftovers(self.root)) - self.earlier else "before writing"
+        new = set(_trees_being_written(self.root)) - self.earlier
+        return "writing" if new else "before writing"
 
     def wait_for(self, process: subprocess.Popen, moments: set[str]) -> bool:
         """Wait until the build reaches one of ``moments``; False if it finished first."""
@@ -178,6 +181,13 @@ def _leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name.startswith(".site."))
 
 
+def _trees_being_written(root: Path) -> list[str]:
+    """Staging folders beside ``site/``, and twins in the cache while they are changed."""
+    twins = root / ".distillgen-cache" / "twins"
+    writing = sorted(p.name for p in twins.glob("*.writing")) if twins.is_dir() else []
+    return _leftovers(root) + writing
+
+
 MODES = ("at a random moment", "while writing", "after the swap")
 LEAVES = {"before writing": ("old",), "writing": ("old", "new"), "swapped": ("new",),
           "finished": ("new",)}
@@ -229,9 +239,9 @@ def test_ctrl_c_exits_130_and_leaves_the_old_site(tmp_path: Path, references):
     process = _start_build(root)
     cache = root / ".distillgen-cache"
     deadline = time.monotonic() + 60
-    while not (cache / "renders").is_dir() and process.poll() is None:
+    while not (cache / "pages").is_dir() and process.poll() is None:
         assert time.monotonic() < deadline
-        time.sleep(0.005)  # rendering has begun once the first render is cached
+        time.sleep(0.005)  # rendering has begun once the first page is cached
     os.killpg(process.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the whole group
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr.decode()

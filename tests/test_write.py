@@ -18,9 +18,18 @@ from pathlib import PurePosixPath
 import pytest
 
 from distillgen import write
-from distillgen.write import MARKER, MARKER_CONTENT, OutputError, WriteStats, write_output
+from distillgen.cache.trees import OutputTrees
+from distillgen.write import (
+    MARKER,
+    MARKER_CONTENT,
+    OutputError,
+    WriteStats,
+    files,
+    swap,
+    write_output,
+)
 
-REPO_ROOT = pathlib.Path(write.__file__).resolve().parents[1]
+REPO_ROOT = pathlib.Path(write.__file__).resolve().parents[2]
 
 P = PurePosixPath
 
@@ -28,11 +37,11 @@ P = PurePosixPath
 def tree_map(root: pathlib.Path) -> dict[str, bytes | str]:
     """Everything under ``root``: file path -> bytes, folder path -> "<dir>"."""
     found: dict[str, bytes | str] = {}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, names in os.walk(root):
         rel_folder = pathlib.Path(folder).relative_to(root)
         for name in dirs:
             found[(rel_folder / name).as_posix()] = "<dir>"
-        for name in files:
+        for name in names:
             found[(rel_folder / name).as_posix()] = (pathlib.Path(folder) / name).read_bytes()
     return found
 
@@ -237,7 +246,7 @@ def test_a_failure_while_writing_leaves_the_old_site_as_it_was(out_dir, monkeypa
     write_output(old_plan, out_dir)
     before_map, before_inodes = tree_map(out_dir), inodes(out_dir)
 
-    real_write_bytes = write._write_bytes
+    real_write_bytes = files.write_bytes
     calls = []
 
     def failing_write_bytes(target, content):
@@ -246,7 +255,7 @@ def test_a_failure_while_writing_leaves_the_old_site_as_it_was(out_dir, monkeypa
             raise failure("stop here")
         real_write_bytes(target, content)
 
-    monkeypatch.setattr(write, "_write_bytes", failing_write_bytes)
+    monkeypatch.setattr(files, "write_bytes", failing_write_bytes)
     with pytest.raises(failure):
         write_output(site_plan("b"), out_dir)
     assert len(calls) == 6
@@ -263,7 +272,7 @@ def test_a_failing_exchange_leaves_the_old_site_and_no_staging(out_dir, monkeypa
         ctypes.set_errno(errno.EACCES)
         return -1
 
-    monkeypatch.setattr(write, "_renameat2", lambda: refusing_renameat2)
+    monkeypatch.setattr(swap, "_renameat2", lambda: refusing_renameat2)
     with pytest.raises(OutputError, match="permission denied"):
         write_output(site_plan("b"), out_dir)
     assert tree_map(out_dir) == before
@@ -287,7 +296,7 @@ def test_fallback_without_renameat2_gives_the_same_result(out_dir, monkeypatch, 
         return -1
 
     replacement = None if refusal == "missing" else unsupported_renameat2
-    monkeypatch.setattr(write, "_renameat2", lambda: replacement)
+    monkeypatch.setattr(swap, "_renameat2", lambda: replacement)
     write_output(site_plan("a"), out_dir)
     before = inodes(out_dir)
     stats = write_output(site_plan("b"), out_dir)
@@ -404,3 +413,143 @@ def test_a_reader_never_finds_the_site_missing(out_dir):
         thread.join()
     assert reads
     assert problems == []
+
+
+# -- through the twin: a second tree one generation behind, changed only where it differs --
+
+
+def twin_of(tmp_path: pathlib.Path, out_dir: pathlib.Path) -> OutputTrees:
+    return OutputTrees(tmp_path / ".distillgen-cache", out_dir)
+
+
+def count_new_files(monkeypatch) -> list[pathlib.Path]:
+    """Every file the writer creates with new bytes (not a link), as it creates it."""
+    created: list[pathlib.Path] = []
+    real_write_bytes = files.write_bytes
+
+    def counting(target, content):
+        created.append(target)
+        real_write_bytes(target, content)
+
+    monkeypatch.setattr(files, "write_bytes", counting)
+    return created
+
+
+def test_through_the_twin_a_build_writes_only_what_changed(tmp_path, out_dir, monkeypatch):
+    trees = twin_of(tmp_path, out_dir)
+    plans = [site_plan("a", count=40), site_plan("b", count=40)]
+    created = count_new_files(monkeypatch)
+    write_output(plans[0], out_dir, trees=trees)
+    assert len(created) == len(plans[0]) + 1  # and the marker
+    for round_number in range(1, 5):
+        plan = plans[round_number % 2]
+        before = inodes(out_dir)
+        created.clear()
+        stats = write_output(plan, out_dir, trees=trees)
+        assert tree_map(out_dir) == expected_map(plan)
+        changed = {rel.as_posix() for rel in plan
+                   if plans[(round_number + 1) % 2].get(rel) != plan[rel]}
+        unchanged = {rel.as_posix() for rel in plan} - changed
+        assert stats == WriteStats(written=len(changed), unchanged=len(unchanged), removed=1)
+        # Only the first build writes new bytes; later ones find them in the twin (one
+        # generation behind) and link the rest from the output.
+        assert len(created) == (len(changed) if round_number == 1 else 0)
+        after = inodes(out_dir)
+        assert all(after[rel] == before[rel] for rel in unchanged)
+        assert leftovers(out_dir) == []
+    assert trees.twin.is_dir() and not trees.twin.with_name(trees.twin.name + ".writing").exists()
+
+
+def test_an_identical_plan_through_the_twin_touches_nothing(tmp_path, out_dir):
+    trees = twin_of(tmp_path, out_dir)
+    write_output(site_plan("a"), out_dir, trees=trees)
+    write_output(site_plan("b"), out_dir, trees=trees)
+    before, folder = inodes(out_dir), out_dir.stat()
+    stats = write_output(site_plan("b"), out_dir, trees=trees)
+    assert stats.written == 0 and stats.removed == 0
+    assert inodes(out_dir) == before
+    assert (out_dir.stat().st_ino, out_dir.stat().st_mtime_ns) == (folder.st_ino,
+                                                                   folder.st_mtime_ns)
+
+
+def test_a_file_edited_in_the_output_or_the_twin_is_written_again(tmp_path, out_dir):
+    trees = twin_of(tmp_path, out_dir)
+    for version in ("a", "b"):
+        write_output(site_plan(version), out_dir, trees=trees)
+    (out_dir / "index.html").write_bytes(b"vandalised")  # in place: a new size and mtime
+    (trees.twin / "blog/p1/page1.html").write_bytes(b"x")
+    (trees.twin / "stray.txt").write_bytes(b"planted")
+    for version in ("a", "b", "a"):
+        write_output(site_plan(version), out_dir, trees=trees)
+        assert tree_map(out_dir) == expected_map(site_plan(version))
+
+
+def test_a_twin_left_dirty_by_a_killed_build_is_checked_in_full_once(tmp_path, out_dir):
+    trees = twin_of(tmp_path, out_dir)
+    for version in ("a", "b"):
+        write_output(site_plan(version), out_dir, trees=trees)
+    # A build killed while changing the twin: it is left named .writing, and one of its
+    # files changed in a way its stat cannot show (same inode, size and time).
+    damaged = trees.twin / "blog/p0/page0.html"
+    info = damaged.stat()
+    with damaged.open("r+b") as file:
+        file.write(b"X")
+    os.utime(damaged, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (damaged.stat().st_ino, damaged.stat().st_size, damaged.stat().st_mtime_ns) == (
+        info.st_ino, info.st_size, info.st_mtime_ns)
+    trees.twin.rename(trees.twin.with_name(trees.twin.name + ".writing"))
+    write_output(site_plan("a"), out_dir, trees=trees)
+    assert tree_map(out_dir) == expected_map(site_plan("a"))
+
+
+def test_without_an_atomic_exchange_the_twin_still_gives_a_whole_site(tmp_path, out_dir,
+                                                                       monkeypatch):
+    monkeypatch.setattr(swap, "_renameat2", lambda: None)
+    trees = twin_of(tmp_path, out_dir)
+    for version in ("a", "b", "a"):
+        write_output(site_plan(version), out_dir, trees=trees)
+        assert tree_map(out_dir) == expected_map(site_plan(version))
+        assert leftovers(out_dir) == []
+
+
+TWIN_WRITER = TWO_PLANS + textwrap.dedent("""
+    import pathlib, sys
+    from distillgen.cache.trees import OutputTrees
+    from distillgen.write import write_output
+
+    out_dir = pathlib.Path(sys.argv[1])
+    trees = OutputTrees(out_dir.parent / ".distillgen-cache", out_dir)
+    round_number = 0
+    while True:
+        write_output(plans[round_number % 2], out_dir, trees=trees)
+        if round_number == 0:
+            print("ready", flush=True)
+        round_number += 1
+""")
+
+
+@pytest.mark.slow
+def test_kill_9_while_writing_through_the_twin_leaves_a_whole_site(tmp_path, out_dir):
+    plans = killed_writer_plans()
+    whole_sites = [expected_map(plan) for plan in plans]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    trees = twin_of(tmp_path, out_dir)
+    rng = random.Random(20241202)
+    outcomes = set()
+    for _ in range(25):
+        writer = subprocess.Popen([sys.executable, "-c", TWIN_WRITER, str(out_dir)],
+                                  stdout=subprocess.PIPE, env=env, text=True)
+        try:
+            assert writer.stdout.readline() == "ready\n"
+            threading.Event().wait(rng.uniform(0.0, 0.12))
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait()
+            writer.stdout.close()
+        assert tree_map(out_dir) in whole_sites
+        outcomes.add(trees.twin.with_name(trees.twin.name + ".writing").exists())
+        next_plan = plans[rng.randrange(2)]
+        write_output(next_plan, out_dir, trees=trees)
+        assert tree_map(out_dir) == expected_map(next_plan)
+        assert leftovers(out_dir) == []
+    assert True in outcomes, "no kill landed while the twin was being changed"

@@ -250,7 +250,7 @@ def _report_unknown(state: RenderState, token: Token, key: str) -> None:
     hint += "Write `\\@` for a literal at-sign."
     column_shift = max(token.markup.find(key) - 1, 0)
     state.report("unknown-citation", f"unknown citation key `{key}`", token,
-                 hint=hint, warning=state.unknown_citation == "warn",
+                 hint=hint, warning=state.settings.unknown_citation == "warn",
                  location=state.location(token, column_shift=column_shift))
 
 

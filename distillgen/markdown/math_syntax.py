@@ -258,22 +258,22 @@ def _is_underline(state: StateBlock, line: int) -> bool:
     return bool(text) and text[0] in "=-" and text == text[0] * len(text)
 
 
+_DELIMITERS = re.compile(r"\\[\s\S]?|\$\$")
+"""What :func:`_open_after` looks at, left to right: a backslash with the character it escapes,
+or ``$$``; everything else is skipped in C."""
+
+
 def _open_after(text: str, open_delimiter: str | None) -> str | None:
     """Which display-math delimiter is still open after a line (given the one open before)."""
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            pair = text[index:index + 2]
-            if open_delimiter is None and pair == "\\[":
-                open_delimiter = "\\["
-            elif open_delimiter == "\\[" and pair == "\\]":
-                open_delimiter = None
-            index += 2
-            continue
-        if text.startswith("$$", index) and open_delimiter != "\\[":
-            open_delimiter = None if open_delimiter == "$$" else "$$"
-            index += 2
-            continue
-        index += 1
+    if "\\" not in text and "$$" not in text:
+        return open_delimiter
+    for match in _DELIMITERS.finditer(text):
+        pair = match.group()
+        if pair == "$$":
+            if open_delimiter != "\\[":
+                open_delimiter = None if open_delimiter == "$$" else "$$"
+        elif open_delimiter is None and pair == "\\[":
+            open_delimiter = "\\["
+        elif open_delimiter == "\\[" and pair == "\\]":
+            open_delimiter = None
     return open_delimiter

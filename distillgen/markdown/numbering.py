@@ -10,6 +10,7 @@ titles show the number; :func:`render_previews` fills each target's preview.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections import Counter
@@ -162,9 +163,9 @@ def render_previews(md: MarkdownIt, tokens: list[Token], env) -> None:
         return
     saved = (dict(state.cited), set(state.cite_anchors), state.ids_used, len(state.diagnostics),
              dict(state.assets), list(state.links), set(state.files_looked_up),
-             state.citation_style)
+             state.settings)
     state.for_feed = True
-    state.citation_style = "author-year"
+    state.settings = dataclasses.replace(state.settings, citation_style="author-year")
     try:
         for label, (first, last) in ranges.items():
             target = state.targets.get(label)
@@ -180,5 +181,5 @@ def render_previews(md: MarkdownIt, tokens: list[Token], env) -> None:
     finally:
         state.for_feed = False
         (state.cited, state.cite_anchors, state.ids_used, count, state.assets, state.links,
-         state.files_looked_up, state.citation_style) = saved
+         state.files_looked_up, state.settings) = saved
         del state.diagnostics[count:]

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from ..bibliography.model import Entry
 from ..errors import Diagnostic, Severity, SourceLocation, did_you_mean
 from ..model import AssetInfo, AssetRef  # noqa: F401 - AssetInfo re-exported
+from ..settings import RenderSettings, default_render_settings
 from .locations import token_position
 from .math.macros import Macro
 from .records import CitationRecord, ReferenceUse
@@ -36,11 +37,10 @@ class RenderState:
     body_lines: list[str] = field(default_factory=list)
     lookup_entry: Callable[[str], Entry | None] = lambda key: None
     known_keys: Callable[[], list[str]] = list
-    citation_style: str = "numeric"
-    unknown_citation: str = "error"
+    settings: RenderSettings = field(default_factory=default_render_settings)
+    """The site's render settings (the render context's, held, not copied)."""
     source_dir: PurePosixPath = PurePosixPath(".")
     """Folder of the Markdown file, relative to the site root."""
-    content_dir: PurePosixPath = PurePosixPath("content")
     page_dir: PurePosixPath = PurePosixPath(".")
     """Output folder of the page, relative to the output root (for relative URLs)."""
     bundle_dir: PurePosixPath | None = None
@@ -100,6 +100,10 @@ class RenderState:
     """Output path of the front matter's local ``image:``, once resolved and copied."""
     suggestions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     """(kind, mistyped name) -> its did-you-mean, worked out once per name."""
+
+    @property
+    def content_dir(self) -> PurePosixPath:
+        return PurePosixPath(self.settings.content_dir)
 
     def suggest(self, kind: str, word: str, candidates: Callable[[], Iterable[str]],
                 choose: Callable[[str, Iterable[str]], str | None] = did_you_mean

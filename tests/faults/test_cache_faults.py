@@ -54,8 +54,9 @@ def test_a_cache_path_that_is_a_file_gives_a_warning_and_a_whole_site(tmp_path: 
     assert (root / ".distillgen-cache").read_text() == "someone's file"
 
 
-@pytest.mark.parametrize("planted", ["CACHEDIR.TAG", "parsed", "summaries",
-                                     "manifest/00/0000000000000000"])
+@pytest.mark.parametrize("planted", ["CACHEDIR.TAG", "index", "pages", "renders", "trees",
+                                     "twins", "manifest/00/0000000000000000",
+                                     "index/00/0000000000000000"])
 def test_a_folder_or_file_planted_in_the_cache_is_replaced(tmp_path: Path, cold_site,
                                                            planted: str):
     root = _site(tmp_path)
@@ -93,7 +94,8 @@ def test_a_cache_that_is_a_link_is_never_written_through(tmp_path: Path, cold_si
     assert snapshot(root / "site") == cold_site
 
 
-@pytest.mark.parametrize("namespace", ["pages", "summaries", "templates", "manifest"])
+@pytest.mark.parametrize("namespace", ["pages", "index", "renders", "templates", "manifest",
+                                       "trees", "twins"])
 def test_a_link_inside_the_cache_is_replaced_not_followed(tmp_path: Path, cold_site,
                                                           namespace: str):
     root = _site(tmp_path / "blog")
@@ -177,14 +179,20 @@ def test_an_entry_copied_under_another_key_is_a_miss(tmp_path: Path):
     assert Cache(tmp_path, "parsed").get("a" * 16) == "the value of a"
 
 
-def test_a_parsed_post_copied_under_another_post_is_not_trusted(tmp_path: Path, cold_site):
+def test_a_page_copied_under_another_page_is_not_published(tmp_path: Path, cold_site):
+    """A built page is kept under the SHA-256 of its bytes; one whose bytes no longer match
+    its name (copied over, damaged, edited in place through the published file it is
+    linked to) is made again, never published."""
     root = _site(tmp_path)
     assert run_build(root).returncode == 0
-    entries = {}
-    for path in (root / ".distillgen-cache" / "parsed").rglob("*"):
-        if path.is_file():
-            entries[b"Alpha" in path.read_bytes()] = path
-    shutil.copy(entries[True], entries[False])  # a.md's parse under b.md's key
+    pages = {}
+    for path in (root / ".distillgen-cache" / "pages").iterdir():
+        data = path.read_bytes()
+        if (b"Text of Alpha" in data) != (b"Text of Beta" in data):
+            pages[b"Text of Alpha" in data] = path
+    beta = pages[False]
+    beta.unlink()
+    shutil.copy(pages[True], beta)  # a.md's page under the name of b.md's
     shutil.rmtree(root / "site")
     run = run_build(root)
     assert run.returncode == 0, run.stderr

@@ -14,8 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from distillgen import write
-from distillgen.write import MARKER, OutputError, write_output
+from distillgen.write import MARKER, OutputError, files, mount, write_output
 from tests.faults.faultkit import bind, immutable, read_only, tmpfs, whole_tree
 from tests.hostile.sitekit import run_build, unlocated_lines, write_files
 
@@ -93,7 +92,7 @@ def test_permission_denied_is_a_located_error(tmp_path: Path, monkeypatch):
     def refused(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(write, "_make_dir", refused)
+    monkeypatch.setattr(files, "make_dir", refused)
     with pytest.raises(OutputError) as caught:
         write_output({P("index.html"): b"new"}, tmp_path / "site")
     assert caught.value.code == "write-failed"
@@ -159,7 +158,7 @@ def test_a_bind_mount_output_folder_builds(tmp_path: Path):
 def test_a_mount_point_the_checks_miss_falls_back_when_the_exchange_is_busy(tmp_path: Path,
                                                                            monkeypatch):
     """``renameat2`` answers EBUSY; the writer then writes inside the folder."""
-    monkeypatch.setattr(write, "_is_mount_point", lambda path: False)
+    monkeypatch.setattr(mount, "is_mount_point", lambda path: False)
     with tmpfs(tmp_path / "site", "4m") as site:
         write_output({P("index.html"): b"one", P("a/x.html"): b"x"}, site)
         stats = write_output({P("index.html"): b"two", P("b/y.html"): b"y"}, site)

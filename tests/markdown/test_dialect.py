@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import PurePosixPath
 
@@ -13,13 +14,15 @@ from distillgen.markdown import make_markdown
 from distillgen.markdown.state import RenderState
 from distillgen.model import Post, PostMeta
 from distillgen.render import RenderContext, render_post
+from distillgen.settings import default_render_settings
 
 
-def _render(body: str, **context):
+def _render(body: str, **settings):
     post = Post(source_path="content/blog/case.md",
                 meta=PostMeta(title="Case", pub_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
                 body=body, body_line_offset=0, url_path=PurePosixPath("blog/case"))
-    return render_post(post, RenderContext(assets_on_disk={}, **context))
+    chosen = dataclasses.replace(default_render_settings(), **settings)
+    return render_post(post, RenderContext(settings=chosen, assets_on_disk={}))
 
 
 def _targets(body: str) -> RenderState:
@@ -106,9 +109,12 @@ def test_smart_punctuation_setting(tmp_path):
 
 
 def test_smart_punctuation_is_part_of_the_cache_key():
-    from distillgen.parallel import post_key
+    from distillgen.cache.keys import post_digest, render_inputs, render_key
 
     post = Post(source_path="content/blog/case.md",
                 meta=PostMeta(title="Case", pub_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
                 body="x", body_line_offset=0, url_path=PurePosixPath("blog/case"))
-    assert post_key(post, RenderContext()) != post_key(post, RenderContext(smart_punctuation=False))
+    settings = default_render_settings()
+    plain = dataclasses.replace(settings, smart_punctuation=False)
+    assert render_key(post_digest(post), render_inputs(settings, {})) != \
+        render_key(post_digest(post), render_inputs(plain, {}))

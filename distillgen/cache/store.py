@@ -1,4 +1,4 @@
-"""An on-disk, content-addressed cache that a killed or crashed build cannot poison.
+"""Checked entries on disk: the storage every kind of cache entry is made of.
 
 Each entry is one file, ``<directory>/<namespace>/<key[:2]>/<key>``, holding a header (magic,
 format version, namespace, SHA-256 of the key and the payload) and then the pickled value. The
@@ -280,62 +280,3 @@ def _remove_quietly(path: pathlib.Path) -> None:
     else:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-class BlobStore:
-    """Raw files named by the SHA-256 of their bytes, for outputs too big to keep in memory
-    (a built page): the build's plan points at them and the writer copies or links them.
-
-    Written like cache entries (temporary file, then rename), so a blob is whole or absent.
-    """
-
-    def __init__(self, directory: pathlib.Path, namespace: str, *, read_only: bool = False):
-        if not _NAMESPACE.fullmatch(namespace):
-            raise ValueError(f"bad cache namespace {namespace!r}")
-        self._marker = Cache(directory, namespace, read_only=read_only)
-        self._folder = pathlib.Path(directory) / namespace
-        self.read_only = read_only
-
-    def put(self, data: bytes) -> str:
-        """Store ``data``; returns its name. Raises CacheUnwritable when the cache folder
-        cannot be written (and ValueError for a read-only store: a bug)."""
-        if self.read_only:
-            raise ValueError("a read-only blob store cannot store")
-        name = hashlib.sha256(data).hexdigest()
-        path = self._folder / name[:2] / name
-        if not _holds_blob(path, name):
-            try:
-                self._marker._mark_cache_directory()
-                _make_folder(self._marker.directory, path.parent)
-                _write_atomically(path, data)
-            except OSError as problem:
-                raise _unwritable(problem, self._marker.directory) from None
-        return name
-
-    def path(self, name: str) -> pathlib.Path | None:
-        """Where the blob ``name`` lives, or None if it is not there, not a plain file, or no
-        longer holds the bytes its name promises (a damaged blob is deleted: published as it
-        is, it would put a truncated or garbled page on the site)."""
-        if not isinstance(name, str) or not _KEY.fullmatch(name):
-            return None
-        path = self._folder / name[:2] / name
-        if not self._marker._own_folders():
-            return None
-        if _holds_blob(path, name):
-            return path
-        if os.path.lexists(path):
-            _remove_quietly(path)
-        return None
-
-    def prune(self, keep: set[str]) -> None:
-        """Delete every blob not named in ``keep``."""
-        self._marker.prune(keep)
-
-
-def _holds_blob(path: pathlib.Path, name: str) -> bool:
-    """Whether ``path`` is a regular file whose SHA-256 is ``name``."""
-    try:
-        data = _read_regular_file(path)
-    except OSError:
-        return False
-    return hashlib.sha256(data).hexdigest() == name

@@ -25,15 +25,16 @@ mtime goes unseen, and deleting ``.distillgen-cache/`` forces a full build.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .assets import is_tool_folder
-from .cache import Cache, CacheUnwritable, digest
+from ..assets import is_tool_folder
+from .store import Cache, CacheUnwritable, digest
 
 if TYPE_CHECKING:
-    from .config import SiteConfig
+    from ..config import SiteConfig
 
 MANIFEST_KEY = "0" * 16
 
@@ -55,32 +56,35 @@ def _stat(path: Path, follow: bool) -> os.stat_result | None:
         return None
 
 
-def _input_files(root: Path, skip: set[Path], keep: list[Path]) -> Iterator[tuple[str, Path]]:
-    """(relative path, path) of every file the fingerprint covers under ``root``, sorted by
+def _input_files(root: Path, skip: set[Path], keep: list[Path]
+                 ) -> Iterator[tuple[str, os.DirEntry]]:
+    """(relative path, entry) of every file the fingerprint covers under ``root``, sorted by
     folder; ``keep`` are folders walked whole even inside a tool's folder."""
-    real_root = Path(os.path.realpath(root))
-    seen: set[Path] = set()
-    pending = [(root, "")]
+    real_root = os.path.realpath(root)
+    seen: set[str] = set()
+    pending = [(os.fspath(root), "", real_root)]
     while pending:
-        folder, relative = pending.pop()
-        real = Path(os.path.realpath(folder))
-        if real in seen or not (real == real_root or real.is_relative_to(real_root)):
+        folder, relative, real = pending.pop()
+        if real in seen or not (real == real_root or real.startswith(real_root + os.sep)):
             continue
         seen.add(real)
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
         except OSError:
             continue
         folders = []
         for entry in entries:
-            path = Path(entry.path)
             shown = f"{relative}{entry.name}"
             if _is_folder(entry):  # follows a link, like discovery of the content folder
+                path = Path(entry.path)
                 if path in skip or (is_tool_folder(path) and not _holds_kept(path, keep)):
                     continue
-                folders.append((path, shown + "/"))
+                real_folder = os.path.realpath(entry.path) if entry.is_symlink() else \
+                    os.path.join(real, entry.name)
+                folders.append((entry.path, shown + "/", real_folder))
             else:
-                yield shown, path
+                yield shown, entry
         pending.extend(reversed(folders))
 
 
@@ -102,43 +106,69 @@ def inputs_digest(config: SiteConfig, out_dir: Path, options: Any,
     """Everything a build reads, as sizes and times, with the code version and options.
     ``read_files``: further files the last build read (its post-local bibliographies), as
     paths relative to the root."""
-    from .fingerprint import code_version
-    from .templates import THEME_DIR
+    from .keys import code_version
 
     root = config.root.absolute()
     skip = {out_dir.absolute(), config.cache_path().absolute()}
     keep = [config.content_path(), root / "assets", root / "templates"]
     rows: list[bytes] = []
-    for relative, path in _input_files(root, skip, keep):
-        info = _stat(path, follow=False)
-        rows.append(_row(relative, info))
-        if path.is_symlink():
-            rows.append(_row(relative + " ->", _stat(path, follow=True)))
-    from .bibliography.csl import is_style_file
+    for relative, entry in _input_files(root, skip, keep):
+        rows.append(_row(relative, _entry_stat(entry)))
+        if entry.is_symlink():
+            rows.append(_row(relative + " ->", _stat(Path(entry.path), follow=True)))
+    from ..bibliography.csl import is_style_file
 
     style = (config.csl,) if config.csl and is_style_file(config.csl) else ()
     named = sorted({"distillgen.toml", *config.bibliography_files(), *style, *read_files})
     rows += [_row("named:" + name, _stat(root / name, follow=True)) for name in named]
-    for relative, path in _input_files(THEME_DIR, set(), []):
-        rows.append(_row("theme:" + relative, _stat(path, follow=False)))
+    for relative, entry in _input_files(THEME_DIR, set(), []):
+        rows.append(_row("theme:" + relative, _entry_stat(entry)))
     return digest(code_version(), repr(options), *rows)
+
+
+THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
+"""The built-in theme (as templates.py has it, without importing Jinja)."""
+
+
+def _entry_stat(entry: os.DirEntry) -> os.stat_result | None:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except (OSError, ValueError):
+        return None
 
 
 def outputs_digest(out_dir: Path) -> str:
     """The output folder as it is on disk now: every entry, links not followed."""
     rows: list[bytes] = []
-    for folder, dirs, files in os.walk(out_dir):
-        dirs.sort()
-        here = Path(folder)
-        for name in sorted(files):
-            relative = (here / name).relative_to(out_dir).as_posix()
-            rows.append(_row(relative, _stat(here / name, follow=False), with_inode=True))
+    pending = [(os.fspath(out_dir), "")]
+    while pending:
+        folder, relative = pending.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            info = _entry_stat(entry)
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                folders.append((entry.path, f"{relative}{entry.name}/"))
+            else:
+                rows.append(_row(relative + entry.name, info, with_inode=True))
+        pending.extend(reversed(folders))
     return digest(*rows)
 
 
 def _record(cache_dir: Path) -> dict | None:
     record = Cache(cache_dir, "manifest").get(MANIFEST_KEY)
     return record if isinstance(record, dict) else None
+
+
+def read_files(cache_dir: Path) -> list[str]:
+    """Further files the last build read (its post-local bibliographies)."""
+    record = _record(cache_dir)
+    files = record.get("read_files") if record else None
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
 def check(config: SiteConfig, out_dir: Path, options: Any) -> tuple[str, dict | None]:
