@@ -26,6 +26,7 @@ from distillgen.model import Blob
 from distillgen.serve import (
     RELOAD_MARKER,
     DevServer,
+    content_type,
     inject_snippet,
     is_ignored,
     reload_snippet,
@@ -145,6 +146,9 @@ def test_files_get_their_content_type_and_unknown_paths_the_404_page(tmp_path: P
         assert (code, headers["Content-Type"]) == (200, "text/css; charset=utf-8")
         assert body == b"body { color: black; }\n"
         assert fetch(dev.url + "feed.xml")[1]["Content-Type"].endswith("xml; charset=utf-8")
+        assert content_type(PurePosixPath("blog/a/cite.ris")) == \
+            "application/x-research-info-systems"  # what reference managers open
+        assert content_type(PurePosixPath("blog/a/cite.bib")) == "text/plain; charset=utf-8"
 
         code, headers, body = fetch(dev.url + "no/such/page/")
         assert code == 404

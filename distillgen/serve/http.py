@@ -51,7 +51,8 @@ _WEB_TYPES = {
     ".txt": "text/plain", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
     ".woff": "font/woff", ".woff2": "font/woff2", ".pdf": "application/pdf",
-    ".bib": "text/plain", ".md": "text/plain",
+    ".bib": "text/plain", ".md": "text/plain", ".csv": "text/csv",
+    ".ris": "application/x-research-info-systems",
 }
 """Types browsers care about, fixed here so they do not depend on the system's mime table."""
 
