@@ -2,8 +2,8 @@
 
 * ``--update-golden`` rewrites fixture expectations and golden sites from current output.
 * ``-m "not slow"`` is the inner loop: it leaves out the tests marked ``slow`` (the browser,
-  builds killed at random moments, the HTML checker, pathological inputs); ``.ci/run`` runs
-  them all.
+  the fault and attack suites, builds killed at random moments, the HTML checker,
+  pathological inputs); ``.ci/run`` runs them all.
 * Under ``CI=true`` a skipped test is a failure: CI must run every test, so a missing browser,
   Java or data file is reported, not hidden. The skip's reason says what is missing.
 """
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-SLOW_FOLDERS = ("browser",)
-"""Folders of tests/ whose every test is slow (a real browser starts for them)."""
+SLOW_FOLDERS = ("browser", "faults", "hostile")
+"""Folders of tests/ whose every test is slow: a real browser starts for them, or each test
+builds whole sites in fresh processes to break them (about 80 s together)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

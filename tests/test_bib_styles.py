@@ -248,6 +248,7 @@ def test_citeproc_is_the_version_these_internals_were_verified_with() -> None:
     assert getattr(CitationStylesElement.get_macro, "remembers", False)
 
 
+@pytest.mark.slow  # formats every entry of a large file twice
 def test_remembered_macros_change_nothing_but_speed() -> None:
     """Each style's macros are looked up once; the references read the same without it."""
     from citeproc.model import CitationStylesElement

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "distillgen"
 
 
@@ -107,6 +109,7 @@ def test_a_cycle_is_found_wherever_its_imports_stand() -> None:
         "pkg.text", "pkg.errors", "pkg.markdown", "pkg.markdown.state"}
 
 
+@pytest.mark.slow  # a fresh interpreter per module
 def test_every_module_imports_first() -> None:
     """Each module can be the first of the package to be imported: with every import at the
     top, an order that only works from one entry point would show here."""
