@@ -13,6 +13,7 @@ import pathlib
 import threading
 from collections.abc import Iterable, Mapping
 
+from ..cache.keys import bibliography_key
 from ..errors import Diagnostic, SourceLocation, error, sort_diagnostics, warning
 from ..text import decode_leniently
 from .model import Bibliography, Entry
@@ -47,12 +48,12 @@ def load_bibliography(file: pathlib.Path, display_path: str, disk_cache=None,
         cached = _CACHE.get(cache_key)
     if cached is not None:
         return cached
-    disk_key = hashlib.sha256(b"\0".join((code_version.encode(), display_path.encode(), data)))
-    bibliography = disk_cache.get(disk_key.hexdigest()) if disk_cache is not None else None
+    disk_key = bibliography_key(code_version, display_path, data)
+    bibliography = disk_cache.get(disk_key) if disk_cache is not None else None
     if not isinstance(bibliography, Bibliography):
         bibliography = _parse_bytes(data, display_path)
         if disk_cache is not None:
-            disk_cache.put(disk_key.hexdigest(), bibliography)
+            disk_cache.put(disk_key, bibliography)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.pop(next(iter(_CACHE)))

@@ -26,6 +26,7 @@ version without loading Markdown, Jinja or pybtex.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import sys
@@ -145,3 +146,9 @@ def value_digest(value: Any) -> str:
     """A key for a plain value (frozen dataclasses, tuples, strings): its ``repr``, which,
     unlike a pickle, does not depend on which equal objects happen to be shared."""
     return digest(repr(value))
+
+
+def bibliography_key(code: str, display_path: str, data: bytes) -> str:
+    """A parsed ``.bib`` kept across builds: the code that parsed it, the path its
+    diagnostics name, and its bytes."""
+    return hashlib.sha256(b"\0".join((code.encode(), display_path.encode(), data))).hexdigest()
