@@ -31,8 +31,9 @@ import re
 import shutil
 import stat
 import struct
-import tempfile
 from typing import Any
+
+from ..files import write_atomically
 
 MAGIC = b"DGCACHE\0"
 FORMAT_VERSION = 2
@@ -41,7 +42,6 @@ _HEADER = struct.Struct(">8sHH")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 _KEY = re.compile(r"[0-9a-f]{16,64}")
 _NAMESPACE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-_TEMP_PREFIX = ".tmp-"
 _PICKLE_PROTOCOL = 5
 
 CACHEDIR_TAG = (
@@ -144,7 +144,7 @@ class Cache:
             try:
                 self._mark_cache_directory()
                 _make_folder(self.directory, path.parent)
-                _write_atomically(path, self._header + _checksum(key, payload) + payload)
+                write_atomically(path, self._header + _checksum(key, payload) + payload)
             except OSError as problem:
                 raise _unwritable(problem, self.directory) from None
         self._remember(key, value)
@@ -203,7 +203,7 @@ class Cache:
         for name, content in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", GITIGNORE)):
             path = self.directory / name
             if not path.is_file():
-                _write_atomically(path, content)
+                write_atomically(path, content)
         self._marked = True
 
 
@@ -256,21 +256,6 @@ def _read_regular_file(path: pathlib.Path) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path} is not a regular file")
         return file.read()
-
-
-def _write_atomically(path: pathlib.Path, data: bytes) -> None:
-    """Write into a temporary file beside ``path``, then rename it over ``path`` (a folder
-    planted at ``path`` is removed first: a rename cannot replace it)."""
-    fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        os.replace(temp_name, path)
-    except BaseException:
-        _remove_quietly(pathlib.Path(temp_name))
-        raise
 
 
 def _remove_quietly(path: pathlib.Path) -> None:
